@@ -1,0 +1,34 @@
+/* The command line: global options shared by every verb, and the verb table's entry type. */
+#ifndef KAGE_RUNTIME_CLI_H
+#define KAGE_RUNTIME_CLI_H
+
+#include <stdbool.h>
+
+#include "../lib/err.h"
+
+struct globals {
+	const char *root;	/* state directory (--root) */
+	const char *log_path;	/* --log */
+	bool log_json;		/* --log-format json */
+	bool debug;
+	bool systemd_cgroup;
+};
+
+struct verb {
+	const char *name;
+	/*
+	 * argv[0] is the verb's name; getopt-style parsing starts at argv[1]. Returns the exit
+	 * status (a verb that runs a workload passes the workload's on), or <0 with err set.
+	 */
+	int (*fn)(const struct globals *g, int argc, char **argv, struct err **err);
+	const char *summary;
+};
+
+/* Every verb lives in its own runtime/cmd_<verb>.c. */
+int cmd_version(const struct globals *g, int argc, char **argv, struct err **err);
+
+/* Returns true when argv holds -h/--help; verbs print their own usage then. */
+bool cli__wants_help(int argc, char **argv);
+void cli__print_version(void);
+
+#endif

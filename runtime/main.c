@@ -1,0 +1,131 @@
+/*
+ * kage's entry point: parse the global options runc accepts, then dispatch to a verb.
+ * Errors travel up as struct err and are reported exactly once, here.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../lib/cleanup.h"
+#include "../lib/log.h"
+#include "cli.h"
+
+static const struct verb verbs[] = {
+	{ "version", cmd_version, "print the version and the libraries built in" },
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: kage [global options] COMMAND [arguments]\n\n"
+		"kage runs OCI containers, each inside its own KVM microVM.\n\n"
+		"Commands:\n");
+	for (size_t i = 0; i < ARRAY_SIZE(verbs); i++)
+		fprintf(out, "  %-10s %s\n", verbs[i].name, verbs[i].summary);
+	fprintf(out,
+		"\nGlobal options:\n"
+		"  --root DIR          state directory (default /run/kage)\n"
+		"  --log FILE          write the log to FILE instead of stderr\n"
+		"  --log-format FMT    text (default) or json\n"
+		"  --debug             log debug messages\n"
+		"  --systemd-cgroup    accepted for runc compatibility\n"
+		"  -v, --version       print the version\n"
+		"  -h, --help          this help; COMMAND --help for a command's\n");
+}
+
+enum { OPT_ROOT = 256, OPT_LOG, OPT_LOG_FORMAT, OPT_DEBUG, OPT_SYSTEMD_CGROUP };
+
+static const struct option global_opts[] = {
+	{ "root", required_argument, NULL, OPT_ROOT },
+	{ "log", required_argument, NULL, OPT_LOG },
+	{ "log-format", required_argument, NULL, OPT_LOG_FORMAT },
+	{ "debug", no_argument, NULL, OPT_DEBUG },
+	{ "systemd-cgroup", no_argument, NULL, OPT_SYSTEMD_CGROUP },
+	{ "version", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* Parses the global options; returns the index of the verb, or -1 with *exit_code set. */
+static int parse_globals(int argc, char **argv, struct globals *g, int *exit_code,
+			 struct err **err)
+{
+	int c;
+
+	/* "+" stops at the first non-option: the verb's own options are not ours. */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+vh", global_opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_ROOT:
+			g->root = optarg;
+			break;
+		case OPT_LOG:
+			g->log_path = optarg;
+			break;
+		case OPT_LOG_FORMAT:
+			if (!strcmp(optarg, "json"))
+				g->log_json = true;
+			else if (strcmp(optarg, "text"))
+				return err_msg(err, "invalid --log-format '%s' (text or json)", optarg);
+			break;
+		case OPT_DEBUG:
+			g->debug = true;
+			break;
+		case OPT_SYSTEMD_CGROUP:
+			g->systemd_cgroup = true;
+			break;
+		case 'v':
+			cli__print_version();
+			*exit_code = 0;
+			return -1;
+		case 'h':
+			usage(stdout);
+			*exit_code = 0;
+			return -1;
+		default:
+			return err_msg(err, "unknown global option '%s' (see kage --help)",
+				       argv[optind - 1]);
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return err_msg(err, "no command given");
+	}
+	return optind;
+}
+
+int main(int argc, char **argv)
+{
+	struct globals g = { .root = "/run/kage" };
+	_cleanup_err_ struct err *err = NULL;
+	int exit_code = 1, idx;
+
+	idx = parse_globals(argc, argv, &g, &exit_code, &err);
+	if (idx < 0) {
+		if (err)
+			fprintf(stderr, "kage: %s\n", err->msg);
+		return exit_code;
+	}
+	if (log__init(g.log_path, g.log_json ? LOG_JSON : LOG_TEXT,
+		      g.debug ? LOG_DEBUG : LOG_INFO, &err) < 0) {
+		fprintf(stderr, "kage: %s\n", err->msg);
+		return 1;
+	}
+
+	for (size_t i = 0; i < ARRAY_SIZE(verbs); i++) {
+		if (strcmp(argv[idx], verbs[i].name))
+			continue;
+		/* getopt state is global: reset it so the verb parses from its own argv[1]. */
+		optind = 0;
+		int rc = verbs[i].fn(&g, argc - idx, argv + idx, &err);
+
+		if (rc < 0) {
+			pr_err("%s", err && err->msg ? err->msg : "failed");
+			return 1;
+		}
+		return rc;
+	}
+	pr_err("unknown command '%s' (see kage --help)", argv[idx]);
+	return 1;
+}
