@@ -12,6 +12,7 @@
 #include "cli.h"
 
 static const struct verb verbs[] = {
+	{ "vm", cmd_vm, "boot a microVM on the embedded kernel (no container)" },
 	{ "version", cmd_version, "print the version and the libraries built in" },
 };
 

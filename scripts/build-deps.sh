@@ -56,6 +56,7 @@ run() {
 multiarch=$(gcc -print-multiarch)
 ln -s /usr/include/linux "$out/kinc/linux"
 ln -s /usr/include/asm-generic "$out/kinc/asm-generic"
+ln -s /usr/include/video "$out/kinc/video"	# asm/bootparam.h includes video/edid.h
 ln -s "/usr/include/$multiarch/asm" "$out/kinc/asm"
 KINC="-isystem $out/kinc"
 CFLAGS_DEPS="-O2 -g -fno-omit-frame-pointer -ffunction-sections -fdata-sections"

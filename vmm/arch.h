@@ -1,0 +1,32 @@
+/*
+ * The hooks each architecture implements in arch/<arch>/ (the Makefile links one). Generic
+ * code never tests which architecture it runs on; it calls these.
+ */
+#ifndef KAGE_VMM_ARCH_H
+#define KAGE_VMM_ARCH_H
+
+#include <stdint.h>
+
+#include "../lib/err.h"
+
+struct vm;
+struct vcpu;
+struct vm_config;
+
+/* Guest-physical RAM layout for mem_size bytes: fills gpa/size pairs, returns how many. */
+int arch__ram_layout(uint64_t mem_size, uint64_t gpa[], uint64_t size[], int max,
+		     struct err **err);
+/* After memory is registered: interrupt controllers, timers, anything VM-wide. */
+int arch__vm_init(struct vm *vm, struct err **err);
+/* Per vCPU, before it first runs: CPU identity, registers at reset, local interrupt setup. */
+int arch__vcpu_init(struct vcpu *vcpu, struct err **err);
+/* The platform devices every guest gets (console, reset), registered on the VM's buses. */
+int arch__add_platform_devices(struct vm *vm, struct err **err);
+/* Places kernel, initrd, command line and boot tables; sets the boot vCPU's entry state. */
+int arch__load_kernel(struct vm *vm, struct err **err);
+/* Exits only this architecture has (port I/O on x86). Returns 1 if it handled the exit. */
+int arch__handle_exit(struct vcpu *vcpu);
+/* Kernel arguments the platform needs (console device, reboot method). */
+const char *arch__base_cmdline(void);
+
+#endif

@@ -1,0 +1,134 @@
+/* The epoll thread that serves device file descriptors. */
+#include "loop.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "../lib/log.h"
+
+int loop__init(struct loop *l, struct err **err)
+{
+	memset(l, 0, sizeof(*l));
+	for (int i = 0; i < LOOP_MAX_HANDLERS; i++)
+		l->handlers[i].fd = -1;
+	l->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (l->epfd < 0)
+		return err_errno(err, "epoll_create1");
+	l->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (l->stop_fd < 0)
+		return err_errno(err, "eventfd");
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
+
+	if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, l->stop_fd, &ev) < 0)
+		return err_errno(err, "epoll_ctl");
+	return 0;
+}
+
+int loop__add(struct loop *l, int fd, uint32_t events, loop_fn fn, void *opaque, struct err **err)
+{
+	struct loop_handler *h = NULL;
+
+	for (int i = 0; i < LOOP_MAX_HANDLERS && !h; i++)
+		if (l->handlers[i].fd < 0)
+			h = &l->handlers[i];
+	if (!h)
+		return err_msg(err, "event loop: too many file descriptors");
+	*h = (struct loop_handler){ .fd = fd, .fn = fn, .opaque = opaque };
+	struct epoll_event ev = { .events = events, .data.ptr = h };
+
+	if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		h->fd = -1;
+		return err_errno(err, "event loop: watch fd %d", fd);
+	}
+	return 0;
+}
+
+static struct loop_handler *find(struct loop *l, int fd)
+{
+	for (int i = 0; i < LOOP_MAX_HANDLERS; i++)
+		if (l->handlers[i].fd == fd)
+			return &l->handlers[i];
+	return NULL;
+}
+
+int loop__modify(struct loop *l, int fd, uint32_t events)
+{
+	struct loop_handler *h = find(l, fd);
+	struct epoll_event ev = { .events = events, .data.ptr = h };
+
+	if (!h)
+		return -1;
+	return epoll_ctl(l->epfd, EPOLL_CTL_MOD, fd, &ev);
+}
+
+int loop__del(struct loop *l, int fd)
+{
+	struct loop_handler *h = find(l, fd);
+
+	if (!h)
+		return -1;
+	epoll_ctl(l->epfd, EPOLL_CTL_DEL, fd, NULL);
+	h->fd = -1;
+	return 0;
+}
+
+static void *loop_thread(void *arg)
+{
+	struct loop *l = arg;
+	struct epoll_event evs[16];
+
+	for (;;) {
+		int n = epoll_wait(l->epfd, evs, 16, -1);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			pr_err("event loop: epoll_wait: %s", strerror(errno));
+			return NULL;
+		}
+		for (int i = 0; i < n; i++) {
+			struct loop_handler *h = evs[i].data.ptr;
+
+			if (!h)
+				return NULL;	/* the stop eventfd */
+			if (h->fd >= 0)
+				h->fn(h->opaque, evs[i].events);
+		}
+	}
+}
+
+int loop__start(struct loop *l, struct err **err)
+{
+	int ret = pthread_create(&l->thread, NULL, loop_thread, l);
+
+	if (ret)
+		return err_code(err, ret, "start the event loop thread");
+	l->running = 1;
+	return 0;
+}
+
+void loop__stop(struct loop *l)
+{
+	uint64_t one = 1;
+
+	if (!l->running)
+		return;
+	if (write(l->stop_fd, &one, sizeof(one)) < 0)
+		pr_warn("event loop: cannot signal stop: %s", strerror(errno));
+	pthread_join(l->thread, NULL);
+	l->running = 0;
+}
+
+void loop__destroy(struct loop *l)
+{
+	loop__stop(l);
+	if (l->epfd > 0)
+		close(l->epfd);
+	if (l->stop_fd > 0)
+		close(l->stop_fd);
+	l->epfd = l->stop_fd = -1;
+}

@@ -1,0 +1,41 @@
+/*
+ * The device event loop: one epoll thread serves every device's file descriptors (console
+ * input, and later tap, vsock and virtio notifications), so vCPU threads only run KVM_RUN.
+ */
+#ifndef KAGE_VMM_LOOP_H
+#define KAGE_VMM_LOOP_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include "../lib/err.h"
+
+typedef void (*loop_fn)(void *opaque, uint32_t events);
+
+struct loop_handler {
+	int fd;
+	loop_fn fn;
+	void *opaque;
+};
+
+#define LOOP_MAX_HANDLERS 64
+
+struct loop {
+	int epfd;
+	int stop_fd;		/* eventfd: wakes the thread to exit */
+	pthread_t thread;
+	int running;
+	struct loop_handler handlers[LOOP_MAX_HANDLERS];
+};
+
+int loop__init(struct loop *l, struct err **err);
+/* Level-triggered; events are EPOLLIN/EPOLLOUT masks. Call before loop__start or from the loop. */
+int loop__add(struct loop *l, int fd, uint32_t events, loop_fn fn, void *opaque, struct err **err);
+/* Changes the events watched on fd (0 pauses it); safe from any thread. */
+int loop__modify(struct loop *l, int fd, uint32_t events);
+int loop__del(struct loop *l, int fd);
+int loop__start(struct loop *l, struct err **err);
+void loop__stop(struct loop *l);
+void loop__destroy(struct loop *l);
+
+#endif

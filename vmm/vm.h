@@ -1,0 +1,92 @@
+/*
+ * A microVM: the KVM VM, its guest memory, vCPU threads, I/O buses and device event loop, and
+ * how it ends. Generic code; everything architecture-specific is behind arch__* (arch.h).
+ */
+#ifndef KAGE_VMM_VM_H
+#define KAGE_VMM_VM_H
+
+#include <linux/kvm.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../lib/err.h"
+#include "gmem.h"
+#include "iobus.h"
+#include "loop.h"
+
+struct vm_config {
+	uint64_t mem_size;		/* bytes */
+	unsigned int nr_vcpus;
+	const void *kernel;
+	size_t kernel_size;
+	const void *initrd;		/* NULL: none */
+	size_t initrd_size;
+	const char *cmdline;		/* the whole guest kernel command line */
+	bool console;			/* guest console on our stdout (and stdin when readable) */
+};
+
+/* How a VM ended. Only the first stop request counts. */
+enum vm_stop {
+	VM_RUNNING = 0,
+	VM_STOP_POWEROFF,	/* guest powered off or halted for good */
+	VM_STOP_REBOOT,		/* guest asked for a reset: a microVM treats it as the end */
+	VM_STOP_SIGNAL,		/* we were told to stop */
+	VM_STOP_ERROR,		/* triple fault, panic, KVM error: stop_msg says which */
+};
+
+struct vcpu {
+	struct vm *vm;
+	unsigned int id;
+	int fd;
+	struct kvm_run *run;
+	pthread_t thread;
+	bool started;
+};
+
+struct serial;
+
+struct vm {
+	int kvm_fd;
+	int vm_fd;
+	size_t run_size;
+	struct gmem mem;
+	struct iobus pio;
+	struct iobus mmio;
+	struct loop loop;
+	unsigned int nr_vcpus;
+	struct vcpu *vcpus;
+	struct serial *console;
+	const struct vm_config *cfg;
+
+	pthread_mutex_t stop_lock;
+	enum vm_stop stop;
+	int stop_signal;	/* for VM_STOP_SIGNAL */
+	char stop_msg[512];
+	int stop_fd;		/* eventfd: the main thread waits on it */
+	int stop_signal_fd;	/* signalfd of the signals that stop the VM, or -1 */
+	char panic_msg[256];	/* set when the console showed a kernel panic */
+};
+
+int vm__create(struct vm **out, const struct vm_config *cfg, struct err **err);
+/* Starts the event loop and vCPUs and waits until the VM stops; returns how it stopped. */
+enum vm_stop vm__run(struct vm *vm, struct err **err);
+void vm__destroy(struct vm *vm);
+
+/* First caller wins; wakes vm__run and kicks every vCPU out of KVM_RUN. */
+void vm__request_stop(struct vm *vm, enum vm_stop why, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void vm__stop_for_signal(struct vm *vm, int sig);
+/* Records the console's "Kernel panic" line so the reset that follows is reported as a panic. */
+void vm__note_panic(struct vm *vm, const char *line);
+int vm__irq_line(struct vm *vm, unsigned int irq, int level);
+
+/* vcpu.c */
+int vcpu__create(struct vm *vm, unsigned int id, struct err **err);
+int vcpu__start(struct vcpu *vcpu, struct err **err);
+void vcpu__kick(struct vcpu *vcpu);
+void vcpu__destroy(struct vcpu *vcpu);
+int vcpu__install_kick_handler(struct err **err);
+
+#endif
