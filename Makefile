@@ -14,7 +14,7 @@ KAGE_COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown
 
 .DEFAULT_GOAL := all
 .DELETE_ON_ERROR:
-.PHONY: all setup test san unit-bins helpers clean distclean
+.PHONY: all setup test san unit-bins helpers clean distclean fuzz
 
 # The package set is installed once per build tree; scripts/setup.sh is idempotent.
 $(BUILD)/.setup: scripts/setup.sh
@@ -100,7 +100,15 @@ HELPERS := $(patsubst tests/helpers/%.c,$(BUILD)/tests/%,$(wildcard tests/helper
 $(BUILD)/tests/%: tests/helpers/%.c | $(BUILD)/deps.mk
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
-helpers: $(HELPERS)
+# Test guests: a static program as /init of its own initramfs.
+TEST_GUESTS := $(patsubst tests/guest/%.c,$(BUILD)/tests/%.cpio.gz,$(wildcard tests/guest/*.c))
+$(BUILD)/tests/guest/%: tests/guest/%.c | $(BUILD)/deps.mk
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(BASE_CFLAGS) -O2 $(LDFLAGS) -s -o $@ $<
+$(BUILD)/tests/%.cpio.gz: $(BUILD)/tests/guest/% scripts/mkcpio.py
+	scripts/mkcpio.py dir:/dev:0755 nod:/dev/console:0600:c:5:1 file:/init:0755:$< | gzip -1n >$@
+
+helpers: $(HELPERS) $(TEST_GUESTS)
 
 # Unit tests: built with clang against glibc under ASan+UBSan, linking the units they test.
 # (musl has no sanitizer runtime, so these use Debian's shared json-c and libseccomp.)
@@ -123,6 +131,11 @@ unit-bins: $(UNIT_BINS)
 
 san: unit-bins
 	tests/run unit
+
+# libFuzzer harnesses in tests/fuzz/ (clang, ASan+UBSan, glibc); each runs FUZZ_SECONDS.
+FUZZ_SECONDS ?= 30
+fuzz: | $(BUILD)/.setup
+	BUILD=$(BUILD) scripts/fuzz.sh $(FUZZ_SECONDS)
 
 test: all helpers unit-bins
 	tests/run

@@ -25,6 +25,7 @@ struct verb {
 };
 
 /* Every verb lives in its own runtime/cmd_<verb>.c. */
+int cmd_check(const struct globals *g, int argc, char **argv, struct err **err);
 int cmd_vm(const struct globals *g, int argc, char **argv, struct err **err);
 int cmd_version(const struct globals *g, int argc, char **argv, struct err **err);
 

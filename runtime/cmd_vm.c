@@ -14,9 +14,12 @@
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/sysinfo.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../devices/serial.h"
+#include "../devices/virtio/mmio.h"
+#include "../devices/virtio/vsock.h"
 #include "../lib/cleanup.h"
 #include "../lib/log.h"
 #include "../vmm/arch.h"
@@ -28,12 +31,14 @@
 #define MIN_MEM_MIB 32
 #define DEFAULT_CPUS 1
 #define MAX_CPUS 254
+#define GUEST_CID 3	/* the first CID not reserved (0-2) */
 
 struct vm_opts {
 	struct vm_config cfg;
 	const char *kernel_path;
 	const char *initrd_path;
 	const char *extra_cmdline;
+	const char *vsock_path;
 	char *cmdline;
 };
 
@@ -47,8 +52,11 @@ static void usage(FILE *out)
 		"  --cpus N           vCPUs (default %d)\n"
 		"  --cmdline ARGS     extra guest kernel arguments\n"
 		"  --kernel PATH      boot this bzImage instead of the embedded kernel\n"
-		"  --initrd PATH      use this initramfs instead of the embedded one\n",
-		DEFAULT_MEM_MIB, DEFAULT_CPUS);
+		"  --initrd PATH      use this initramfs instead of the embedded one\n"
+		"  --vsock-socket P   serve the guest's vsock (CID %d) on Unix socket P:\n"
+		"                     write \"CONNECT <port>\\n\", read \"OK <port>\\n\", then the\n"
+		"                     stream; guest connections to host port N go to P_N\n",
+		DEFAULT_MEM_MIB, DEFAULT_CPUS, GUEST_CID);
 }
 
 /* "512", "512M", "2G" → MiB. */
@@ -115,7 +123,8 @@ static int map_file(const char *path, const void **data, size_t *size, struct er
 
 static int parse_opts(int argc, char **argv, struct vm_opts *o, struct err **err)
 {
-	enum { OPT_CONSOLE = 256, OPT_MEM, OPT_CPUS, OPT_CMDLINE, OPT_KERNEL, OPT_INITRD };
+	enum { OPT_CONSOLE = 256, OPT_MEM, OPT_CPUS, OPT_CMDLINE, OPT_KERNEL, OPT_INITRD,
+	       OPT_VSOCK };
 	static const struct option opts[] = {
 		{ "console", no_argument, NULL, OPT_CONSOLE },
 		{ "mem", required_argument, NULL, OPT_MEM },
@@ -123,6 +132,7 @@ static int parse_opts(int argc, char **argv, struct vm_opts *o, struct err **err
 		{ "cmdline", required_argument, NULL, OPT_CMDLINE },
 		{ "kernel", required_argument, NULL, OPT_KERNEL },
 		{ "initrd", required_argument, NULL, OPT_INITRD },
+		{ "vsock-socket", required_argument, NULL, OPT_VSOCK },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -152,6 +162,9 @@ static int parse_opts(int argc, char **argv, struct vm_opts *o, struct err **err
 			break;
 		case OPT_INITRD:
 			o->initrd_path = optarg;
+			break;
+		case OPT_VSOCK:
+			o->vsock_path = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -193,6 +206,44 @@ static int load_images(struct vm_opts *o, struct err **err)
 	return 0;
 }
 
+static double ms_since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (t.tv_sec - t0->tv_sec) * 1e3 + (t.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+/* Guest RAM actually resident, so --debug can report the VMM's own overhead apart from it. */
+static unsigned long guest_resident_kib(const struct vm *vm)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	unsigned long pages = 0;
+
+	for (unsigned int i = 0; i < vm->mem.nr; i++) {
+		size_t n = vm->mem.regions[i].size / page;
+		_cleanup_free_ unsigned char *vec = malloc(n);
+
+		if (!vec || mincore(vm->mem.regions[i].host, vm->mem.regions[i].size, vec) < 0)
+			continue;
+		for (size_t j = 0; j < n; j++)
+			pages += vec[j] & 1;
+	}
+	return pages * (page / 1024);
+}
+
+static unsigned long peak_rss_kib(void)
+{
+	_cleanup_fclose_ FILE *f = fopen("/proc/self/status", "re");
+	char line[256];
+	unsigned long kib = 0;
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmHWM: %lu kB", &kib) == 1)
+			break;
+	return kib;
+}
+
 static void on_signal(void *opaque, uint32_t events)
 {
 	struct vm *vm = opaque;
@@ -211,11 +262,34 @@ static int watch_signals(struct vm *vm, sigset_t *mask, struct err **err)
 	return loop__add(&vm->loop, vm->stop_signal_fd, EPOLLIN, on_signal, vm, err);
 }
 
+/* Every VM gets a vsock device: it is how kage reaches the guest agent. */
+static int add_vsock(struct vm *vm, struct vm_opts *o, struct vsock **out, struct err **err)
+{
+	struct vsock *v = NULL;
+
+	if (vsock__create(&v, &vm->loop, GUEST_CID, o->vsock_path, err) < 0) {
+		vsock__destroy(v);
+		return -1;
+	}
+	if (vm__own(vm, v, vsock__destroy) < 0) {
+		vsock__destroy(v);
+		return err_msg(err, "too many devices");
+	}
+	if (virtio_mmio__add(vm, vsock__dev(v), err) < 0)
+		return -1;
+	if (out)
+		*out = v;
+	return 0;
+}
+
 static int run_vm(struct vm_opts *o, struct err **err)
 {
 	struct vm *vm = NULL;
+	struct timespec t0;
 	sigset_t mask;
 	int rc = -1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 
 	/* Blocked before any thread starts, so only the signalfd sees them. */
 	sigemptyset(&mask);
@@ -225,13 +299,19 @@ static int run_vm(struct vm_opts *o, struct err **err)
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 
 	if (vcpu__install_kick_handler(err) < 0 || vm__create(&vm, &o->cfg, err) < 0 ||
-	    watch_signals(vm, &mask, err) < 0)
+	    watch_signals(vm, &mask, err) < 0 || add_vsock(vm, o, NULL, err) < 0)
 		goto out;
 	/* Console input is optional: stdin may be /dev/null or a file epoll cannot watch. */
 	if (o->cfg.console && serial__attach_input(vm->console, &vm->loop, STDIN_FILENO, NULL) < 0)
 		pr_debug("console input not attached");
 
-	switch (vm__run(vm, err)) {
+	pr_debug("boot: VMM set up in %.3f ms (%u vCPUs, %llu MiB)", ms_since(&t0),
+		 o->cfg.nr_vcpus, (unsigned long long)(o->cfg.mem_size >> 20));
+	enum vm_stop how = vm__run(vm, err);
+
+	pr_debug("boot: guest ran for %.3f ms in all; peak RSS %lu KiB, guest RAM resident %lu KiB",
+		 ms_since(&t0), peak_rss_kib(), guest_resident_kib(vm));
+	switch (how) {
 	case VM_STOP_POWEROFF:
 	case VM_STOP_REBOOT:
 		pr_debug("%s", vm->stop_msg);

@@ -12,6 +12,7 @@
 #include "cli.h"
 
 static const struct verb verbs[] = {
+	{ "check", cmd_check, "check whether this host can run kage's microVMs" },
 	{ "vm", cmd_vm, "boot a microVM on the embedded kernel (no container)" },
 	{ "version", cmd_version, "print the version and the libraries built in" },
 };

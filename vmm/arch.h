@@ -26,6 +26,10 @@ int arch__add_platform_devices(struct vm *vm, struct err **err);
 int arch__load_kernel(struct vm *vm, struct err **err);
 /* Exits only this architecture has (port I/O on x86). Returns 1 if it handled the exit. */
 int arch__handle_exit(struct vcpu *vcpu);
+/* The guest-physical range reserved for device MMIO windows. */
+void arch__device_window(uint64_t *base, uint64_t *size);
+/* The index-th interrupt line free for devices, or -1 when there are no more. */
+int arch__device_irq(unsigned int index);
 /* Kernel arguments the platform needs (console device, reboot method). */
 const char *arch__base_cmdline(void);
 

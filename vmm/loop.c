@@ -13,6 +13,7 @@
 int loop__init(struct loop *l, struct err **err)
 {
 	memset(l, 0, sizeof(*l));
+	pthread_mutex_init(&l->lock, NULL);
 	for (int i = 0; i < LOOP_MAX_HANDLERS; i++)
 		l->handlers[i].fd = -1;
 	l->epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -32,18 +33,23 @@ int loop__add(struct loop *l, int fd, uint32_t events, loop_fn fn, void *opaque,
 {
 	struct loop_handler *h = NULL;
 
+	pthread_mutex_lock(&l->lock);
 	for (int i = 0; i < LOOP_MAX_HANDLERS && !h; i++)
 		if (l->handlers[i].fd < 0)
 			h = &l->handlers[i];
-	if (!h)
+	if (!h) {
+		pthread_mutex_unlock(&l->lock);
 		return err_msg(err, "event loop: too many file descriptors");
+	}
 	*h = (struct loop_handler){ .fd = fd, .fn = fn, .opaque = opaque };
 	struct epoll_event ev = { .events = events, .data.ptr = h };
 
 	if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
 		h->fd = -1;
+		pthread_mutex_unlock(&l->lock);
 		return err_errno(err, "event loop: watch fd %d", fd);
 	}
+	pthread_mutex_unlock(&l->lock);
 	return 0;
 }
 
@@ -57,23 +63,26 @@ static struct loop_handler *find(struct loop *l, int fd)
 
 int loop__modify(struct loop *l, int fd, uint32_t events)
 {
+	pthread_mutex_lock(&l->lock);
 	struct loop_handler *h = find(l, fd);
 	struct epoll_event ev = { .events = events, .data.ptr = h };
+	int ret = h ? epoll_ctl(l->epfd, EPOLL_CTL_MOD, fd, &ev) : -1;
 
-	if (!h)
-		return -1;
-	return epoll_ctl(l->epfd, EPOLL_CTL_MOD, fd, &ev);
+	pthread_mutex_unlock(&l->lock);
+	return ret;
 }
 
 int loop__del(struct loop *l, int fd)
 {
+	pthread_mutex_lock(&l->lock);
 	struct loop_handler *h = find(l, fd);
 
-	if (!h)
-		return -1;
-	epoll_ctl(l->epfd, EPOLL_CTL_DEL, fd, NULL);
-	h->fd = -1;
-	return 0;
+	if (h) {
+		epoll_ctl(l->epfd, EPOLL_CTL_DEL, fd, NULL);
+		h->fd = -1;
+	}
+	pthread_mutex_unlock(&l->lock);
+	return h ? 0 : -1;
 }
 
 static void *loop_thread(void *arg)

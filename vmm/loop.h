@@ -25,6 +25,7 @@ struct loop {
 	int stop_fd;		/* eventfd: wakes the thread to exit */
 	pthread_t thread;
 	int running;
+	pthread_mutex_t lock;	/* the handler table: devices add sockets from any thread */
 	struct loop_handler handlers[LOOP_MAX_HANDLERS];
 };
 

@@ -107,8 +107,35 @@ int vm__create(struct vm **out, const struct vm_config *cfg, struct err **err)
 	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
 		if (vcpu__create(vm, i, err) < 0)
 			return -1;
-	if (arch__add_platform_devices(vm, err) < 0 || arch__load_kernel(vm, err) < 0)
+	if (arch__add_platform_devices(vm, err) < 0)
 		return -1;
+	return 0;
+}
+
+int vm__own(struct vm *vm, void *ptr, void (*free_fn)(void *))
+{
+	if (vm->nr_owned == VM_MAX_OWNED)
+		return -1;
+	vm->owned[vm->nr_owned++] = (struct vm_owned){ ptr, free_fn };
+	return 0;
+}
+
+int vm__append_cmdline(struct vm *vm, struct err **err, const char *fmt, ...)
+{
+	size_t used = strlen(vm->dev_cmdline);
+	size_t room = sizeof(vm->dev_cmdline) - used;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(vm->dev_cmdline + used + (used ? 1 : 0), room - (used ? 1 : 0), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= room - (used ? 1 : 0)) {
+		vm->dev_cmdline[used] = 0;
+		return err_msg(err, "too many devices for the kernel command line");
+	}
+	if (used)
+		vm->dev_cmdline[used] = ' ';
 	return 0;
 }
 
@@ -158,19 +185,32 @@ int vm__irq_line(struct vm *vm, unsigned int irq, int level)
 	return ioctl(vm->vm_fd, KVM_IRQ_LINE, &l);
 }
 
-enum vm_stop vm__run(struct vm *vm, struct err **err)
+int vm__start(struct vm *vm, struct err **err)
 {
-	uint64_t v;
-
-	if (loop__start(&vm->loop, err) < 0)
-		return VM_STOP_ERROR;
+	if (arch__load_kernel(vm, err) < 0 || loop__start(&vm->loop, err) < 0)
+		return -1;
 	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
 		if (vcpu__start(&vm->vcpus[i], err) < 0) {
 			vm__request_stop(vm, VM_STOP_ERROR, "%s", (*err)->msg);
 			break;
 		}
 	}
-	while (read(vm->stop_fd, &v, sizeof(v)) < 0 && errno == EINTR)
+	return 0;
+}
+
+enum vm_stop vm__run(struct vm *vm, struct err **err)
+{
+	if (vm__start(vm, err) < 0)
+		return VM_STOP_ERROR;
+	return vm__wait(vm, err);
+}
+
+enum vm_stop vm__wait(struct vm *vm, struct err **err)
+{
+	struct pollfd p = { .fd = vm->stop_fd, .events = POLLIN };
+
+	/* Poll, not read: others may be polling the same eventfd to learn the VM stopped. */
+	while (poll(&p, 1, -1) < 0 && errno == EINTR)
 		;
 	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
 		if (vm->vcpus[i].started)
@@ -193,6 +233,11 @@ void vm__destroy(struct vm *vm)
 	if (!vm)
 		return;
 	loop__destroy(&vm->loop);
+	while (vm->nr_owned) {
+		struct vm_owned *o = &vm->owned[--vm->nr_owned];
+
+		o->free(o->ptr);
+	}
 	if (vm->vcpus)
 		for (unsigned int i = 0; i < vm->nr_vcpus; i++)
 			vcpu__destroy(&vm->vcpus[i]);

@@ -47,6 +47,15 @@ struct vcpu {
 
 struct serial;
 
+/* Objects devices hand to the VM, freed (in reverse) when it is destroyed. */
+struct vm_owned {
+	void *ptr;
+	void (*free)(void *ptr);
+};
+
+#define VM_MAX_OWNED 64
+#define VM_DEV_CMDLINE_MAX 2048
+
 struct vm {
 	int kvm_fd;
 	int vm_fd;
@@ -64,14 +73,32 @@ struct vm {
 	enum vm_stop stop;
 	int stop_signal;	/* for VM_STOP_SIGNAL */
 	char stop_msg[512];
-	int stop_fd;		/* eventfd: the main thread waits on it */
+	int stop_fd;		/* eventfd, readable once the VM stops (poll it, never read) */
 	int stop_signal_fd;	/* signalfd of the signals that stop the VM, or -1 */
 	char panic_msg[256];	/* set when the console showed a kernel panic */
+
+	struct vm_owned owned[VM_MAX_OWNED];
+	unsigned int nr_owned;
+	char dev_cmdline[VM_DEV_CMDLINE_MAX];	/* kernel arguments describing devices */
+	uint64_t next_mmio;			/* device window allocator */
+	unsigned int nr_irqs;			/* device interrupt allocator */
 };
 
+/* Creates the VM with its memory, vCPUs and platform devices; add virtio devices after. */
 int vm__create(struct vm **out, const struct vm_config *cfg, struct err **err);
-/* Starts the event loop and vCPUs and waits until the VM stops; returns how it stopped. */
+/* The VM frees ptr with free_fn when destroyed. */
+int vm__own(struct vm *vm, void *ptr, void (*free_fn)(void *));
+/* Adds kernel arguments (a device's description); fails when they do not fit. */
+int vm__append_cmdline(struct vm *vm, struct err **err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/*
+ * Loads the kernel (with the devices' arguments), starts the event loop and vCPUs, and waits
+ * until the VM stops; returns how it stopped.
+ */
 enum vm_stop vm__run(struct vm *vm, struct err **err);
+/* vm__run in two halves, for callers with work of their own while the guest runs. */
+int vm__start(struct vm *vm, struct err **err);
+enum vm_stop vm__wait(struct vm *vm, struct err **err);
 void vm__destroy(struct vm *vm);
 
 /* First caller wins; wakes vm__run and kicks every vCPU out of KVM_RUN. */

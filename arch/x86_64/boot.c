@@ -6,6 +6,7 @@
 #include <asm/bootparam.h>
 #include <linux/kvm.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 
@@ -129,15 +130,18 @@ static void fill_e820(struct vm *vm, struct boot_params *bp)
 static int write_cmdline(struct vm *vm, struct image *im, struct boot_params *bp,
 			 struct err **err)
 {
-	size_t len = strlen(vm->cfg->cmdline) + 1;
+	char line[CMDLINE_MAX];
+	int n = snprintf(line, sizeof(line), "%s%s%s", vm->cfg->cmdline,
+			 vm->dev_cmdline[0] ? " " : "", vm->dev_cmdline);
+	size_t len = (size_t)n + 1;
 	size_t max = im->hdr.cmdline_size ? im->hdr.cmdline_size + 1 : 256;
 
 	if (max > CMDLINE_MAX)
 		max = CMDLINE_MAX;
-	if (len > max)
+	if (n < 0 || len > max)
 		return err_msg(err, "kernel command line too long (%zu bytes, the kernel takes %zu)",
 			       len - 1, max - 1);
-	if (gmem__write(&vm->mem, CMDLINE_GPA, vm->cfg->cmdline, len) < 0)
+	if (gmem__write(&vm->mem, CMDLINE_GPA, line, len) < 0)
 		return err_msg(err, "no guest memory for the command line");
 	bp->hdr.cmd_line_ptr = CMDLINE_GPA;
 	return 0;

@@ -4,6 +4,7 @@
  * local APIC's LINT pins wired as on a PC.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <linux/kvm.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,7 +59,8 @@ static struct kvm_cpuid2 *supported_cpuid(struct vm *vm, struct err **err)
 	return NULL;
 }
 
-static void filter_cpuid(struct kvm_cpuid2 *c, unsigned int id, unsigned int nr)
+static void filter_cpuid(struct kvm_cpuid2 *c, unsigned int id, unsigned int nr,
+			 bool tsc_deadline)
 {
 	for (unsigned int i = 0; i < c->nent; i++) {
 		struct kvm_cpuid_entry2 *e = &c->entries[i];
@@ -69,6 +71,9 @@ static void filter_cpuid(struct kvm_cpuid2 *c, unsigned int id, unsigned int nr)
 			e->ebx = (e->ebx & 0x0000ffff) | (id << 24) | ((nr & 0xff) << 16);
 			e->ecx |= 1u << 31;
 			e->ecx &= ~(1u << 5);	/* VMX: no nested virtualization in the guest */
+			/* KVM emulates the TSC-deadline timer but leaves advertising it to us. */
+			if (tsc_deadline)
+				e->ecx |= 1u << 24;
 			break;
 		case 6:
 			/* Thermal and power management: nothing to manage in a VM. */
@@ -95,7 +100,8 @@ static int set_cpuid(struct vcpu *vcpu, struct err **err)
 
 	if (!c)
 		return -1;
-	filter_cpuid(c, vcpu->id, vcpu->vm->nr_vcpus);
+	filter_cpuid(c, vcpu->id, vcpu->vm->nr_vcpus,
+		     ioctl(vcpu->vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_TSC_DEADLINE_TIMER) > 0);
 	if (ioctl(vcpu->fd, KVM_SET_CPUID2, c) < 0)
 		return err_errno(err, "KVM_SET_CPUID2");
 	return 0;

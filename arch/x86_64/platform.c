@@ -52,6 +52,27 @@ int arch__vm_init(struct vm *vm, struct err **err)
 	return 0;
 }
 
+/* Device windows sit at the bottom of the 32-bit MMIO hole, far below the IOAPIC. */
+#define DEVICE_WINDOW_BASE 0xd0000000ULL
+#define DEVICE_WINDOW_SIZE 0x10000000ULL
+
+void arch__device_window(uint64_t *base, uint64_t *size)
+{
+	*base = DEVICE_WINDOW_BASE;
+	*size = DEVICE_WINDOW_SIZE;
+}
+
+/*
+ * The ISA lines no PC device claims (0 timer, 1 keyboard, 2 cascade, 3-4 COM, 8 RTC, 13 FPU
+ * are taken); the MP table routes each to the IOAPIC pin of the same number.
+ */
+static const unsigned char device_irqs[] = { 5, 6, 7, 9, 10, 11, 12, 14, 15 };
+
+int arch__device_irq(unsigned int index)
+{
+	return index < sizeof(device_irqs) ? device_irqs[index] : -1;
+}
+
 const char *arch__base_cmdline(void)
 {
 	/*

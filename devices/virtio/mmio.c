@@ -1,0 +1,384 @@
+/* virtio-mmio: the register file, feature negotiation and the device status state machine. */
+#include "mmio.h"
+
+#include <errno.h>
+#include <linux/kvm.h>
+#include <linux/virtio_config.h>
+#include <linux/virtio_mmio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "../../lib/log.h"
+#include "../../vmm/platform.h"
+#include "../../vmm/vm.h"
+
+#define MMIO_MAGIC 0x74726976	/* "virt" */
+#define MMIO_VERSION 2
+#define MMIO_VENDOR 0x4547414b	/* "KAGE" */
+#define MMIO_WINDOW 0x1000
+
+struct mmio_notify {
+	struct virtio_mmio *t;
+	unsigned int queue;
+	int fd;
+};
+
+struct virtio_mmio {
+	struct virtio_dev *dev;
+	struct vm *vm;
+	uint64_t base;
+	unsigned int irq;
+	int irq_fd;
+
+	uint32_t status;
+	uint32_t dev_features_sel, drv_features_sel, queue_sel;
+	uint64_t drv_features;
+	uint32_t interrupt_status;
+	uint32_t config_generation;
+	struct mmio_notify notify[VIRTIO_MAX_QUEUES];
+};
+
+static uint64_t offered_features(struct virtio_mmio *t)
+{
+	return t->dev->ops->features(t->dev) | FEATURE(VIRTIO_F_VERSION_1) |
+	       FEATURE(VIRTIO_RING_F_INDIRECT_DESC) | FEATURE(VIRTIO_RING_F_EVENT_IDX);
+}
+
+static void raise_irq(struct virtio_mmio *t, uint32_t bit)
+{
+	uint64_t one = 1;
+
+	__atomic_or_fetch(&t->interrupt_status, bit, __ATOMIC_SEQ_CST);
+	if (write(t->irq_fd, &one, sizeof(one)) < 0)
+		pr_warn("%s: cannot raise its interrupt: %s", t->dev->ops->name, strerror(errno));
+}
+
+static void irq_queue(void *ctx, unsigned int queue)
+{
+	(void)queue;
+	raise_irq(ctx, VIRTIO_MMIO_INT_VRING);
+}
+
+static void irq_config(void *ctx)
+{
+	struct virtio_mmio *t = ctx;
+
+	t->config_generation++;
+	raise_irq(t, VIRTIO_MMIO_INT_CONFIG);
+}
+
+static void device_reset(struct virtio_mmio *t)
+{
+	struct virtio_dev *dev = t->dev;
+
+	if (dev->ops->reset)
+		dev->ops->reset(dev);
+	for (unsigned int i = 0; i < VIRTIO_MAX_QUEUES; i++) {
+		memset(&dev->queues[i], 0, sizeof(dev->queues[i]));
+		dev->queues[i].mem = dev->mem;
+	}
+	dev->acked_features = 0;
+	dev->active = false;
+	dev->needs_reset = false;
+	t->status = 0;
+	t->drv_features = 0;
+	t->dev_features_sel = t->drv_features_sel = t->queue_sel = 0;
+	__atomic_store_n(&t->interrupt_status, 0, __ATOMIC_SEQ_CST);
+}
+
+static void fail_activation(struct virtio_mmio *t, const char *why)
+{
+	pr_err("%s: %s", t->dev->ops->name, why);
+	t->status |= VIRTIO_CONFIG_S_NEEDS_RESET;
+	irq_config(t);
+}
+
+static void activate(struct virtio_mmio *t)
+{
+	struct virtio_dev *dev = t->dev;
+	_cleanup_err_ struct err *err = NULL;
+
+	for (unsigned int i = 0; i < dev->ops->num_queues; i++) {
+		struct virtq *q = &dev->queues[i];
+
+		q->event_idx = dev->acked_features & FEATURE(VIRTIO_RING_F_EVENT_IDX);
+		q->indirect = dev->acked_features & FEATURE(VIRTIO_RING_F_INDIRECT_DESC);
+		if (q->ready && virtq__validate(q, &err) < 0)
+			return fail_activation(t, err->msg);
+	}
+	if (dev->ops->activate && dev->ops->activate(dev, &err) < 0)
+		return fail_activation(t, err ? err->msg : "activation failed");
+	dev->active = true;
+}
+
+/*
+ * Status bits only accumulate, in order (ACKNOWLEDGE, DRIVER, FEATURES_OK, DRIVER_OK); 0
+ * resets; FAILED is always accepted. Anything else is a driver bug and is ignored.
+ */
+static void write_status(struct virtio_mmio *t, uint32_t v)
+{
+	uint32_t old = t->status, added = v & ~old;
+
+	if (v == 0)
+		return device_reset(t);
+	if ((old & ~v) || (v & ~0xffu)) {
+		pr_debug("%s: status 0x%x -> 0x%x clears bits; ignored", t->dev->ops->name, old, v);
+		return;
+	}
+	if (((added & VIRTIO_CONFIG_S_DRIVER) && !(v & VIRTIO_CONFIG_S_ACKNOWLEDGE)) ||
+	    ((added & VIRTIO_CONFIG_S_FEATURES_OK) && !(v & VIRTIO_CONFIG_S_DRIVER)) ||
+	    ((added & VIRTIO_CONFIG_S_DRIVER_OK) && !(v & VIRTIO_CONFIG_S_FEATURES_OK))) {
+		pr_debug("%s: status 0x%x -> 0x%x out of order; ignored", t->dev->ops->name, old, v);
+		return;
+	}
+	if (added & VIRTIO_CONFIG_S_FEATURES_OK) {
+		/* Refusing FEATURES_OK is how a device rejects a feature set (3.1.1). */
+		if ((t->drv_features & ~offered_features(t)) ||
+		    !(t->drv_features & FEATURE(VIRTIO_F_VERSION_1)))
+			v &= ~VIRTIO_CONFIG_S_FEATURES_OK;
+		else
+			t->dev->acked_features = t->drv_features;
+	}
+	t->status = v;
+	if (added & VIRTIO_CONFIG_S_DRIVER_OK)
+		activate(t);
+}
+
+static struct virtq *selected_queue(struct virtio_mmio *t)
+{
+	if (t->queue_sel >= t->dev->ops->num_queues)
+		return NULL;
+	return &t->dev->queues[t->queue_sel];
+}
+
+static uint32_t read_reg(struct virtio_mmio *t, uint64_t off)
+{
+	struct virtq *q = selected_queue(t);
+	uint64_t features;
+
+	switch (off) {
+	case VIRTIO_MMIO_MAGIC_VALUE:
+		return MMIO_MAGIC;
+	case VIRTIO_MMIO_VERSION:
+		return MMIO_VERSION;
+	case VIRTIO_MMIO_DEVICE_ID:
+		return t->dev->ops->device_id;
+	case VIRTIO_MMIO_VENDOR_ID:
+		return MMIO_VENDOR;
+	case VIRTIO_MMIO_DEVICE_FEATURES:
+		features = offered_features(t);
+		return t->dev_features_sel == 0 ? (uint32_t)features :
+		       t->dev_features_sel == 1 ? (uint32_t)(features >> 32) : 0;
+	case VIRTIO_MMIO_QUEUE_NUM_MAX:
+		return q ? t->dev->ops->queue_max_size : 0;
+	case VIRTIO_MMIO_QUEUE_READY:
+		return q ? q->ready : 0;
+	case VIRTIO_MMIO_INTERRUPT_STATUS:
+		return __atomic_load_n(&t->interrupt_status, __ATOMIC_SEQ_CST);
+	case VIRTIO_MMIO_STATUS:
+		return t->status | (t->dev->needs_reset ? VIRTIO_CONFIG_S_NEEDS_RESET : 0);
+	case VIRTIO_MMIO_CONFIG_GENERATION:
+		return t->config_generation;
+	default:
+		return 0;	/* write-only and reserved registers read as 0 */
+	}
+}
+
+static void set_addr(uint64_t *addr, uint32_t v, bool high)
+{
+	*addr = high ? (*addr & 0xffffffffULL) | ((uint64_t)v << 32) :
+		       (*addr & ~0xffffffffULL) | v;
+}
+
+/* Queue registers may change only while the queue is not live. */
+static void write_queue_reg(struct virtio_mmio *t, uint64_t off, uint32_t v)
+{
+	struct virtq *q = selected_queue(t);
+	_cleanup_err_ struct err *err = NULL;
+
+	if (!q || (q->ready && off != VIRTIO_MMIO_QUEUE_READY))
+		return;
+	switch (off) {
+	case VIRTIO_MMIO_QUEUE_NUM:
+		if (v && v <= t->dev->ops->queue_max_size && !(v & (v - 1)))
+			q->size = v;
+		else
+			pr_debug("%s: queue size %u refused", t->dev->ops->name, v);
+		break;
+	case VIRTIO_MMIO_QUEUE_READY:
+		if (v == 1 && !q->ready) {
+			q->mem = t->dev->mem;
+			if (virtq__validate(q, &err) < 0)
+				return fail_activation(t, err->msg);
+			virtq__reset(q);
+		}
+		q->ready = v == 1;
+		break;
+	case VIRTIO_MMIO_QUEUE_DESC_LOW:
+	case VIRTIO_MMIO_QUEUE_DESC_HIGH:
+		set_addr(&q->desc_gpa, v, off == VIRTIO_MMIO_QUEUE_DESC_HIGH);
+		break;
+	case VIRTIO_MMIO_QUEUE_AVAIL_LOW:
+	case VIRTIO_MMIO_QUEUE_AVAIL_HIGH:
+		set_addr(&q->avail_gpa, v, off == VIRTIO_MMIO_QUEUE_AVAIL_HIGH);
+		break;
+	case VIRTIO_MMIO_QUEUE_USED_LOW:
+	case VIRTIO_MMIO_QUEUE_USED_HIGH:
+		set_addr(&q->used_gpa, v, off == VIRTIO_MMIO_QUEUE_USED_HIGH);
+		break;
+	}
+}
+
+static void write_reg(struct virtio_mmio *t, uint64_t off, uint32_t v)
+{
+	uint64_t one = 1;
+
+	switch (off) {
+	case VIRTIO_MMIO_DEVICE_FEATURES_SEL:
+		t->dev_features_sel = v;
+		break;
+	case VIRTIO_MMIO_DRIVER_FEATURES:
+		/* Features are settable only between DRIVER and FEATURES_OK. */
+		if (!(t->status & VIRTIO_CONFIG_S_DRIVER) || (t->status & VIRTIO_CONFIG_S_FEATURES_OK))
+			break;
+		if (t->drv_features_sel < 2)
+			set_addr(&t->drv_features, v, t->drv_features_sel == 1);
+		break;
+	case VIRTIO_MMIO_DRIVER_FEATURES_SEL:
+		t->drv_features_sel = v;
+		break;
+	case VIRTIO_MMIO_QUEUE_SEL:
+		t->queue_sel = v;
+		break;
+	case VIRTIO_MMIO_QUEUE_NOTIFY:
+		/* Normally the ioeventfd catches this; pass it to the loop the same way. */
+		if (v < t->dev->ops->num_queues && write(t->notify[v].fd, &one, sizeof(one)) < 0)
+			pr_debug("%s: notify: %s", t->dev->ops->name, strerror(errno));
+		break;
+	case VIRTIO_MMIO_INTERRUPT_ACK:
+		__atomic_and_fetch(&t->interrupt_status, ~v, __ATOMIC_SEQ_CST);
+		break;
+	case VIRTIO_MMIO_STATUS:
+		write_status(t, v);
+		break;
+	default:
+		write_queue_reg(t, off, v);
+	}
+}
+
+static void mmio_io(void *opaque, uint64_t off, uint8_t *data, uint32_t len, bool is_write)
+{
+	struct virtio_mmio *t = opaque;
+	struct virtio_dev *dev = t->dev;
+	uint32_t v = 0;
+
+	pthread_mutex_lock(&dev->lock);
+	if (off >= VIRTIO_MMIO_CONFIG) {
+		uint64_t coff = off - VIRTIO_MMIO_CONFIG;
+
+		if (coff + len > dev->ops->config_size) {
+			if (!is_write)
+				memset(data, 0, len);
+		} else if (is_write) {
+			if (dev->ops->set_config)
+				dev->ops->set_config(dev, coff, data, len);
+		} else {
+			dev->ops->get_config(dev, coff, data, len);
+		}
+	} else if (len != 4 || (off & 3)) {
+		/* Registers are 32-bit only (4.2.2.2); anything else is ignored. */
+		if (!is_write)
+			memset(data, 0, len);
+	} else if (is_write) {
+		memcpy(&v, data, 4);
+		write_reg(t, off, v);
+	} else {
+		v = read_reg(t, off);
+		memcpy(data, &v, 4);
+	}
+	pthread_mutex_unlock(&dev->lock);
+}
+
+static void on_notify(void *opaque, uint32_t events)
+{
+	struct mmio_notify *n = opaque;
+	struct virtio_dev *dev = n->t->dev;
+	uint64_t count;
+
+	(void)events;
+	if (read(n->fd, &count, sizeof(count)) < 0)
+		return;
+	pthread_mutex_lock(&dev->lock);
+	if (dev->active && !dev->needs_reset && dev->queues[n->queue].ready)
+		dev->ops->queue_notify(dev, n->queue);
+	pthread_mutex_unlock(&dev->lock);
+}
+
+static int wire_kvm(struct virtio_mmio *t, struct err **err)
+{
+	struct vm *vm = t->vm;
+
+	t->irq_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (t->irq_fd < 0)
+		return err_errno(err, "eventfd");
+	struct kvm_irqfd irqfd = { .fd = t->irq_fd, .gsi = t->irq };
+
+	if (ioctl(vm->vm_fd, KVM_IRQFD, &irqfd) < 0)
+		return err_errno(err, "KVM_IRQFD for IRQ %u", t->irq);
+	for (unsigned int q = 0; q < t->dev->ops->num_queues; q++) {
+		struct mmio_notify *n = &t->notify[q];
+
+		n->t = t;
+		n->queue = q;
+		n->fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (n->fd < 0)
+			return err_errno(err, "eventfd");
+		struct kvm_ioeventfd io = {
+			.datamatch = q,
+			.addr = t->base + VIRTIO_MMIO_QUEUE_NOTIFY,
+			.len = 4,
+			.fd = n->fd,
+			.flags = KVM_IOEVENTFD_FLAG_DATAMATCH,
+		};
+
+		if (ioctl(vm->vm_fd, KVM_IOEVENTFD, &io) < 0)
+			return err_errno(err, "KVM_IOEVENTFD");
+		if (loop__add(&vm->loop, n->fd, EPOLLIN, on_notify, n, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int virtio_mmio__add(struct vm *vm, struct virtio_dev *dev, struct err **err)
+{
+	struct virtio_mmio *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return err_errno(err, "allocate a virtio-mmio transport");
+	if (vm__own(vm, t, free) < 0) {
+		free(t);
+		return err_msg(err, "too many devices");
+	}
+	if (dev->ops->num_queues > VIRTIO_MAX_QUEUES)
+		return err_msg(err, "%s: too many queues", dev->ops->name);
+	t->dev = dev;
+	t->vm = vm;
+	t->irq_fd = -1;
+	dev->mem = &vm->mem;
+	dev->irq = (struct virtio_irq){ .notify_queue = irq_queue, .notify_config = irq_config,
+					.ctx = t };
+	for (unsigned int i = 0; i < VIRTIO_MAX_QUEUES; i++)
+		dev->queues[i].mem = dev->mem;
+	if (platform__alloc_mmio(vm, MMIO_WINDOW, &t->base, err) < 0 ||
+	    platform__alloc_irq(vm, &t->irq, err) < 0)
+		return err_prefix(err, "%s", dev->ops->name);
+	if (iobus__register(&vm->mmio, t->base, MMIO_WINDOW, mmio_io, t, err) < 0 ||
+	    wire_kvm(t, err) < 0)
+		return err_prefix(err, "%s", dev->ops->name);
+	return vm__append_cmdline(vm, err, "virtio_mmio.device=4K@0x%llx:%u",
+				  (unsigned long long)t->base, t->irq);
+}

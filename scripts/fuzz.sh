@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Builds every libFuzzer harness in tests/fuzz/ and runs each for a bounded time.
+#   scripts/fuzz.sh [SECONDS]     (default 30 per harness; BUILD=dir as for make)
+# A harness tests/fuzz/fuzz_X.c names what it links in comment lines near its top:
+#   // sources: a.c b.c          (required; paths from the repository root)
+#   // libs: -lfoo               (optional)
+# The corpus lives in $BUILD/fuzz/corpus/X and grows across runs; a crash leaves its input in
+# $BUILD/fuzz/artifacts/X/ and makes the script exit non-zero.
+set -uo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$repo"
+seconds=${1:-30}
+build=${BUILD:-build}
+cc=${FUZZ_CC:-clang}
+# The same language and sanitizers as the unit tests; UB stops the run instead of a warning.
+cflags=(-std=gnu11 -g -O1 -D_GNU_SOURCE -fno-strict-aliasing -Wall -Wno-unused-parameter
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -I.)
+
+# Prints the value of a "// KEY: ..." line in a harness.
+header() {
+	sed -n "s|^// $2: *||p" "$1" | head -1
+}
+
+failed=()
+shopt -s nullglob
+for src in tests/fuzz/fuzz_*.c; do
+	name=$(basename "$src" .c)
+	bin=$build/fuzz/$name
+	sources=$(header "$src" sources)
+	libs=$(header "$src" libs)
+	if [ -z "$sources" ]; then
+		echo "$name: no '// sources:' line" >&2
+		failed+=("$name")
+		continue
+	fi
+	mkdir -p "$build/fuzz/corpus/$name" "$build/fuzz/artifacts/$name"
+	echo "== $name: build"
+	# shellcheck disable=SC2086 # sources and libs are word lists by design
+	if ! "$cc" "${cflags[@]}" -o "$bin" "$src" $sources $libs; then
+		failed+=("$name")
+		continue
+	fi
+	echo "== $name: run ${seconds}s"
+	if ! "$bin" -max_total_time="$seconds" -print_final_stats=1 \
+		-artifact_prefix="$build/fuzz/artifacts/$name/" "$build/fuzz/corpus/$name" \
+		2>"$build/fuzz/$name.log"; then
+		tail -60 "$build/fuzz/$name.log" >&2
+		failed+=("$name")
+		continue
+	fi
+	# The last status line and the final stats: coverage and speed at a glance.
+	grep -E '^#[0-9]+.*(DONE|pulse|NEW|REDUCE)' "$build/fuzz/$name.log" | tail -1
+	grep -E '^stat::(number_of_executed_units|average_exec_per_sec|new_units_added)' \
+		"$build/fuzz/$name.log"
+done
+
+if [ ${#failed[@]} -gt 0 ]; then
+	echo "fuzz: failed: ${failed[*]}" >&2
+	exit 1
+fi
+echo "fuzz: all harnesses ran ${seconds}s without a crash"
