@@ -62,14 +62,28 @@ LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 
 all: $(BUILD)/kage
 
-# The guest side: its init, packed into an initramfs, embedded with the kernel.
-$(BUILD)/guest/init: guest/init/init.c | $(BUILD)/deps.mk
+# The guest side, packed into an initramfs and embedded with the kernel: the agent is /init;
+# /sbin/kage-hello is the marker program plain `kage vm` boots (rdinit=); Debian's static
+# busybox gives `kage vm run` a shell and the usual tools.
+$(BUILD)/guest/kage-hello: guest/init/init.c | $(BUILD)/deps.mk
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(BASE_CFLAGS) -Os $(LDFLAGS) -s -o $@ $<
 
-$(BUILD)/guest/initramfs.cpio.gz: $(BUILD)/guest/init scripts/mkcpio.py
+AGENT_SRCS := $(wildcard guest/agent/*.c) lib/frame.c lib/err.c lib/log.c lib/io.c
+$(BUILD)/guest/agent: $(AGENT_SRCS) $(wildcard guest/agent/*.h) lib/frame.h | $(BUILD)/deps.mk
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(AGENT_SRCS) -ljson-c
+
+BUSYBOX := /bin/busybox
+$(BUILD)/guest/initramfs.cpio.gz: $(BUILD)/guest/agent $(BUILD)/guest/kage-hello scripts/mkcpio.py \
+		| $(BUILD)/.setup
 	scripts/mkcpio.py dir:/dev:0755 nod:/dev/console:0600:c:5:1 dir:/proc:0755 \
-		dir:/sys:0755 dir:/tmp:1777 file:/init:0755:$(BUILD)/guest/init | gzip -9n >$@
+		dir:/sys:0755 dir:/tmp:1777 dir:/run:0755 dir:/root:0700 dir:/bin:0755 dir:/sbin:0755 \
+		dir:/usr:0755 dir:/usr/bin:0755 dir:/usr/sbin:0755 \
+		file:/init:0755:$(BUILD)/guest/agent file:/sbin/kage-hello:0755:$(BUILD)/guest/kage-hello \
+		file:/bin/busybox:0755:$(BUSYBOX) \
+		$$($(BUSYBOX) --list-full | grep -v '^bin/busybox$$' | sed 's|.*|slink:/&:0777:/bin/busybox|') \
+		| gzip -9n >$@
 
 $(BUILD)/embed.S: Makefile
 	@mkdir -p $(dir $@)
@@ -108,7 +122,13 @@ $(BUILD)/tests/guest/%: tests/guest/%.c | $(BUILD)/deps.mk
 $(BUILD)/tests/%.cpio.gz: $(BUILD)/tests/guest/% scripts/mkcpio.py
 	scripts/mkcpio.py dir:/dev:0755 nod:/dev/console:0600:c:5:1 file:/init:0755:$< | gzip -1n >$@
 
-helpers: $(HELPERS) $(TEST_GUESTS)
+# The agent's test client speaks the protocol through the host-side client library.
+$(BUILD)/tests/agent-client: tests/helpers/agent-client.c runtime/agent_client.c lib/frame.c \
+		lib/err.c lib/log.c lib/io.c | $(BUILD)/deps.mk
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+helpers: $(HELPERS) $(TEST_GUESTS) $(BUILD)/guest/agent
 
 # Unit tests: built with clang against glibc under ASan+UBSan, linking the units they test.
 # (musl has no sanitizer runtime, so these use Debian's shared json-c and libseccomp.)

@@ -8,6 +8,7 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
+#include "../lib/io.h"
 #include "../vmm/loop.h"
 
 /* Register offsets; DLAB switches 0 and 1 to the divisor latch. */
@@ -90,20 +91,6 @@ static void update_irq(struct serial *s)
 	}
 }
 
-static void write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return;	/* a console nobody reads must not stall the guest */
-		p += w;
-		n -= w;
-	}
-}
-
 static void record_output(struct serial *s, char c)
 {
 	if (s->tail_len == TAIL_SIZE) {
@@ -131,8 +118,9 @@ static void transmit(struct serial *s, uint8_t c)
 			s->rx[(s->rx_head + s->rx_len++) % RX_SIZE] = c;
 		return;
 	}
+	/* A console nobody reads must not stall the guest: a failed write is dropped. */
 	if (s->out_fd >= 0)
-		write_all(s->out_fd, (const char *)&c, 1);
+		io__write_all(s->out_fd, &c, 1);
 	record_output(s, c);
 }
 

@@ -1,5 +1,6 @@
 /* Text or JSON log lines to stderr or a file; one write(2) per line so lines never interleave. */
 #include "log.h"
+#include "io.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -47,20 +48,6 @@ enum log_level log__level(void)
 	return log_lvl;
 }
 
-static void write_all(int fd, const char *buf, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return;
-		buf += n;
-		len -= n;
-	}
-}
-
 static void format_time(char *buf, size_t len)
 {
 	struct timespec ts;
@@ -96,7 +83,7 @@ void log__write(enum log_level level, const char *fmt, ...)
 		char line[8192];
 		int n = snprintf(line, sizeof(line), "%s\n", s);
 
-		write_all(log_fd, line, n < (int)sizeof(line) ? (size_t)n : sizeof(line) - 1);
+		io__write_all(log_fd, line, n < (int)sizeof(line) ? (size_t)n : sizeof(line) - 1);
 		json_object_put(o);
 	} else {
 		char line[4352];
@@ -108,7 +95,7 @@ void log__write(enum log_level level, const char *fmt, ...)
 				     level == LOG_INFO ? "" : ": ", msg);
 		else
 			n = snprintf(line, sizeof(line), "%s %s %s\n", when, level_names[level], msg);
-		write_all(log_fd, line, n < (int)sizeof(line) ? (size_t)n : sizeof(line) - 1);
+		io__write_all(log_fd, line, n < (int)sizeof(line) ? (size_t)n : sizeof(line) - 1);
 	}
 	errno = saved;
 }

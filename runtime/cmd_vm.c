@@ -26,6 +26,7 @@
 #include "../vmm/embed.h"
 #include "../vmm/vm.h"
 #include "cli.h"
+#include "vm_cli.h"
 
 #define DEFAULT_MEM_MIB 128
 #define MIN_MEM_MIB 32
@@ -33,20 +34,15 @@
 #define MAX_CPUS 254
 #define GUEST_CID 3	/* the first CID not reserved (0-2) */
 
-struct vm_opts {
-	struct vm_config cfg;
-	const char *kernel_path;
-	const char *initrd_path;
-	const char *extra_cmdline;
-	const char *vsock_path;
-	char *cmdline;
-};
 
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: kage vm [options]\n\n"
-		"Boot a microVM on the embedded guest kernel and initramfs and wait for it to end.\n\n"
+		"Usage: kage vm [options]\n"
+		"       kage vm run [options] [-t] [-i] [-e K=V]... [-w DIR] [-u UID[:GID]] -- CMD [ARGS]\n\n"
+		"Boot a microVM on the embedded guest kernel and initramfs and wait for it to end;\n"
+		"with run, run CMD in it through the guest agent, carrying its stdin, stdout,\n"
+		"stderr, signals and terminal, and exit with its status (128+N for signal N).\n\n"
 		"  --console          show the guest console on stdout (input from stdin)\n"
 		"  --mem SIZE         guest memory in MiB, or with a suffix M or G (default %d)\n"
 		"  --cpus N           vCPUs (default %d)\n"
@@ -55,7 +51,13 @@ static void usage(FILE *out)
 		"  --initrd PATH      use this initramfs instead of the embedded one\n"
 		"  --vsock-socket P   serve the guest's vsock (CID %d) on Unix socket P:\n"
 		"                     write \"CONNECT <port>\\n\", read \"OK <port>\\n\", then the\n"
-		"                     stream; guest connections to host port N go to P_N\n",
+		"                     stream; guest connections to host port N go to P_N\n"
+		"run only:\n"
+		"  -t, --tty          give CMD a terminal (stdin in raw mode when it is one)\n"
+		"  -i, --interactive  pass our stdin to CMD (otherwise it reads /dev/null)\n"
+		"  -e, --env K=V      add to CMD's environment\n"
+		"  -w, --cwd DIR      CMD's working directory (default /)\n"
+		"  -u, --user U[:G]   run CMD as this uid and gid (default 0:0)\n",
 		DEFAULT_MEM_MIB, DEFAULT_CPUS, GUEST_CID);
 }
 
@@ -125,6 +127,7 @@ static int parse_opts(int argc, char **argv, struct vm_opts *o, struct err **err
 {
 	enum { OPT_CONSOLE = 256, OPT_MEM, OPT_CPUS, OPT_CMDLINE, OPT_KERNEL, OPT_INITRD,
 	       OPT_VSOCK };
+	const char *shortopts = o->run ? "+htie:w:u:" : "+h";
 	static const struct option opts[] = {
 		{ "console", no_argument, NULL, OPT_CONSOLE },
 		{ "mem", required_argument, NULL, OPT_MEM },
@@ -133,6 +136,11 @@ static int parse_opts(int argc, char **argv, struct vm_opts *o, struct err **err
 		{ "kernel", required_argument, NULL, OPT_KERNEL },
 		{ "initrd", required_argument, NULL, OPT_INITRD },
 		{ "vsock-socket", required_argument, NULL, OPT_VSOCK },
+		{ "tty", no_argument, NULL, 't' },
+		{ "interactive", no_argument, NULL, 'i' },
+		{ "env", required_argument, NULL, 'e' },
+		{ "cwd", required_argument, NULL, 'w' },
+		{ "user", required_argument, NULL, 'u' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -141,7 +149,9 @@ static int parse_opts(int argc, char **argv, struct vm_opts *o, struct err **err
 
 	o->cfg.nr_vcpus = DEFAULT_CPUS;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, shortopts, opts, NULL)) != -1) {
+		if (!o->run && c > 0 && c < 256 && strchr("tiewu", c))
+			c = '?';	/* run-only options */
 		switch (c) {
 		case OPT_CONSOLE:
 			o->cfg.console = true;
@@ -166,6 +176,24 @@ static int parse_opts(int argc, char **argv, struct vm_opts *o, struct err **err
 		case OPT_VSOCK:
 			o->vsock_path = optarg;
 			break;
+		case 't':
+			o->tty = true;
+			break;
+		case 'i':
+			o->interactive = true;
+			break;
+		case 'e':
+			if (o->nr_env == VM_ENV_MAX || !strchr(optarg, '='))
+				return err_msg(err, "vm run: --env '%s' is not K=V (at most %d)", optarg,
+					       VM_ENV_MAX);
+			o->env[o->nr_env++] = optarg;
+			break;
+		case 'w':
+			o->cwd = optarg;
+			break;
+		case 'u':
+			o->user = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return 1;
@@ -174,8 +202,13 @@ static int parse_opts(int argc, char **argv, struct vm_opts *o, struct err **err
 				       argv[optind - 1]);
 		}
 	}
-	if (optind < argc)
+	if (o->run) {
+		if (optind >= argc)
+			return err_msg(err, "vm run: no command given (kage vm run [options] -- CMD)");
+		o->command = argv + optind;
+	} else if (optind < argc) {
 		return err_msg(err, "vm: unexpected argument '%s'", argv[optind]);
+	}
 	o->cfg.mem_size = mib << 20;
 	return 0;
 }
@@ -198,8 +231,13 @@ static int load_images(struct vm_opts *o, struct err **err)
 		cfg->initrd = kage_initrd_start;
 		cfg->initrd_size = kage_initrd_end - kage_initrd_start;
 	}
-	/* Without a console, keep the kernel quiet: every console byte is a VM exit. */
-	if (asprintf(&o->cmdline, "%s%s%s%s", arch__base_cmdline(), cfg->console ? "" : " quiet",
+	/*
+	 * Without a console, keep the kernel quiet: every console byte is a VM exit. The embedded
+	 * initramfs holds the agent (/init) and the marker program; plain `kage vm` runs the latter.
+	 */
+	const char *init = !o->run && !o->initrd_path && !o->kernel_path ? " rdinit=/sbin/kage-hello" : "";
+
+	if (asprintf(&o->cmdline, "%s%s%s%s%s", arch__base_cmdline(), init, cfg->console ? "" : " quiet",
 		     o->extra_cmdline ? " " : "", o->extra_cmdline ? o->extra_cmdline : "") < 0)
 		return err_errno(err, "build the kernel command line");
 	cfg->cmdline = o->cmdline;
@@ -282,6 +320,13 @@ static int add_vsock(struct vm *vm, struct vm_opts *o, struct vsock **out, struc
 	return 0;
 }
 
+int vm_cli__create(struct vm_opts *o, struct vm **vm, struct vsock **vs, struct err **err)
+{
+	if (vcpu__install_kick_handler(err) < 0 || vm__create(vm, &o->cfg, err) < 0)
+		return -1;
+	return add_vsock(*vm, o, vs, err);
+}
+
 static int run_vm(struct vm_opts *o, struct err **err)
 {
 	struct vm *vm = NULL;
@@ -298,8 +343,7 @@ static int run_vm(struct vm_opts *o, struct err **err)
 	sigaddset(&mask, SIGHUP);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 
-	if (vcpu__install_kick_handler(err) < 0 || vm__create(&vm, &o->cfg, err) < 0 ||
-	    watch_signals(vm, &mask, err) < 0 || add_vsock(vm, o, NULL, err) < 0)
+	if (vm_cli__create(o, &vm, NULL, err) < 0 || watch_signals(vm, &mask, err) < 0)
 		goto out;
 	/* Console input is optional: stdin may be /dev/null or a file epoll cannot watch. */
 	if (o->cfg.console && serial__attach_input(vm->console, &vm->loop, STDIN_FILENO, NULL) < 0)
@@ -330,18 +374,45 @@ out:
 	return rc;
 }
 
+/* `kage vm run`: the command's relay runs on this thread while the VM runs on its own. */
+static int run_command(struct vm_opts *o, struct err **err)
+{
+	struct vm *vm = NULL;
+	struct vsock *vs = NULL;
+	int rc = -1;
+
+	vm_run__block_signals();
+	if (vm_cli__create(o, &vm, &vs, err) < 0 || vm__start(vm, err) < 0)
+		goto out;
+	rc = vm_run__command(o, vm, vs, err);
+	if (rc < 0)
+		vm__request_stop(vm, VM_STOP_SIGNAL, "the command could not run");
+	enum vm_stop how = vm__wait(vm, rc < 0 ? NULL : err);
+
+	if (rc >= 0 && how == VM_STOP_ERROR)
+		rc = -1;
+out:
+	vm__destroy(vm);
+	return rc;
+}
+
 int cmd_vm(const struct globals *g, int argc, char **argv, struct err **err)
 {
 	struct vm_opts o = { 0 };
 	int ret;
 
 	(void)g;
+	if (argc > 1 && !strcmp(argv[1], "run")) {
+		o.run = true;
+		argc--;
+		argv++;
+	}
 	ret = parse_opts(argc, argv, &o, err);
 	if (ret != 0)
 		return ret < 0 ? -1 : 0;
 	if (load_images(&o, err) < 0)
 		return -1;
-	ret = run_vm(&o, err);
+	ret = o.run ? run_command(&o, err) : run_vm(&o, err);
 	free(o.cmdline);
 	return ret;
 }

@@ -2,6 +2,7 @@
 """Writes a newc cpio archive (an initramfs) from a list of entries, without needing root for
 device nodes. Each argument is one entry:
     dir:PATH:MODE   nod:PATH:MODE:c:MAJOR:MINOR   file:PATH:MODE:HOSTFILE
+    slink:PATH:MODE:TARGET
 Output goes to stdout, uncompressed; owners are root and times are zero, so it is reproducible.
 """
 import stat
@@ -30,6 +31,9 @@ def main(args):
         elif kind == "nod" and rest[0] == "c":
             mode = stat.S_IFCHR | perm
             rmajor, rminor = int(rest[1]), int(rest[2])
+        elif kind == "slink":
+            mode = stat.S_IFLNK | perm
+            data = rest[0].encode()
         elif kind == "file":
             mode = stat.S_IFREG | perm
             with open(rest[0], "rb") as f:

@@ -153,6 +153,12 @@ void vm__request_stop(struct vm *vm, enum vm_stop why, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(vm->stop_msg, sizeof(vm->stop_msg), fmt, ap);
 	va_end(ap);
+	/* A reset that follows a kernel panic is the panic's doing, not a clean reboot. */
+	if (why == VM_STOP_REBOOT && vm->panic_msg[0]) {
+		vm->stop = VM_STOP_ERROR;
+		snprintf(vm->stop_msg, sizeof(vm->stop_msg), "the guest kernel panicked: %s",
+			 vm->panic_msg);
+	}
 	pthread_mutex_unlock(&vm->stop_lock);
 
 	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
@@ -217,12 +223,6 @@ enum vm_stop vm__wait(struct vm *vm, struct err **err)
 			pthread_join(vm->vcpus[i].thread, NULL);
 	loop__stop(&vm->loop);
 
-	/* A reset that follows a kernel panic is the panic's doing, not a clean reboot. */
-	if (vm->stop == VM_STOP_REBOOT && vm->panic_msg[0]) {
-		vm->stop = VM_STOP_ERROR;
-		snprintf(vm->stop_msg, sizeof(vm->stop_msg), "the guest kernel panicked: %s",
-			 vm->panic_msg);
-	}
 	if (vm->stop == VM_STOP_ERROR)
 		err_msg(err, "%s", vm->stop_msg);
 	return vm->stop;

@@ -1,0 +1,81 @@
+/* PID 1's mounts (see mounts.h); the kernel hands it nothing but the initramfs. */
+#include "mounts.h"
+
+#include <errno.h>
+#include <net/if.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../../lib/cleanup.h"
+#include "../../lib/log.h"
+
+struct mnt {
+	const char *source, *target, *type;
+	unsigned long flags;
+	const char *data;
+};
+
+#define NOSUID_NODEV (MS_NOSUID | MS_NODEV)
+
+static const struct mnt mounts[] = {
+	{ "proc", "/proc", "proc", NOSUID_NODEV | MS_NOEXEC, NULL },
+	{ "sysfs", "/sys", "sysfs", NOSUID_NODEV | MS_NOEXEC, NULL },
+	{ "devtmpfs", "/dev", "devtmpfs", MS_NOSUID, "mode=0755" },
+	/* ptmxmode: /dev/ptmx links to this instance's ptmx, which must be usable by anyone */
+	{ "devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
+	  "newinstance,ptmxmode=0666,mode=0620,gid=5" },
+	{ "tmpfs", "/dev/shm", "tmpfs", NOSUID_NODEV, "mode=1777" },
+	{ "tmpfs", "/run", "tmpfs", NOSUID_NODEV, "mode=0755" },
+	{ "tmpfs", "/tmp", "tmpfs", NOSUID_NODEV, "mode=1777" },
+	{ "cgroup2", "/sys/fs/cgroup", "cgroup2", NOSUID_NODEV | MS_NOEXEC, NULL },
+};
+
+static const struct {
+	const char *target, *path;
+} links[] = {
+	{ "pts/ptmx", "/dev/ptmx" },
+	{ "/proc/self/fd", "/dev/fd" },
+	{ "/proc/self/fd/0", "/dev/stdin" },
+	{ "/proc/self/fd/1", "/dev/stdout" },
+	{ "/proc/self/fd/2", "/dev/stderr" },
+};
+
+static void do_mount(const struct mnt *m)
+{
+	if (mkdir(m->target, 0755) < 0 && errno != EEXIST)
+		pr_warn("agent: mkdir %s: %s", m->target, strerror(errno));
+	/* CONFIG_DEVTMPFS_MOUNT may have mounted /dev already */
+	if (mount(m->source, m->target, m->type, m->flags, m->data) < 0 && errno != EBUSY)
+		pr_warn("agent: mount %s on %s: %s", m->type, m->target, strerror(errno));
+}
+
+/* Loopback up, as every network-aware program expects 127.0.0.1 to work. */
+static void loopback_up(void)
+{
+	_cleanup_close_ int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	struct ifreq ifr = { .ifr_name = "lo" };
+
+	if (fd < 0 || ioctl(fd, SIOCGIFFLAGS, &ifr) < 0) {
+		pr_warn("agent: lo: %s", strerror(errno));
+		return;
+	}
+	ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+	if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+		pr_warn("agent: bring lo up: %s", strerror(errno));
+}
+
+void mounts__setup(void)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(mounts); i++)
+		do_mount(&mounts[i]);
+	for (size_t i = 0; i < ARRAY_SIZE(links); i++) {
+		unlink(links[i].path);
+		if (symlink(links[i].target, links[i].path) < 0)
+			pr_warn("agent: symlink %s: %s", links[i].path, strerror(errno));
+	}
+	loopback_up();
+}

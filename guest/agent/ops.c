@@ -1,0 +1,267 @@
+/* Request envelope checks and one small handler per op; processes live in proc.c. */
+#include "ops.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/utsname.h>
+
+#include <json-c/json.h>
+
+#include "../../lib/cleanup.h"
+#include "../../lib/err.h"
+#include "conn.h"
+#include "proc.h"
+#include "req.h"
+#include "spec.h"
+
+#ifndef KAGE_VERSION
+#define KAGE_VERSION "dev"
+#endif
+
+struct op {
+	const char *name;
+	void (*fn)(struct reply r, struct json_object *req);
+};
+
+/* The process a request names, or NULL after answering why not. */
+static struct proc *req_proc(struct reply r, struct json_object *req)
+{
+	_cleanup_err_ struct err *err = NULL;
+	const char *id = NULL;
+	struct proc *p;
+
+	if (req__string(req, "process", true, &id, &err) < 0) {
+		conn__reply_err(r, "%s", err->msg);
+		return NULL;
+	}
+	p = proc__find(id);
+	if (!p)
+		conn__reply_err(r, "no such process '%s'", id);
+	return p;
+}
+
+static void op_version(struct reply r, struct json_object *req)
+{
+	struct json_object *o = json_object_new_object();
+	struct utsname u;
+
+	uname(&u);
+	json_object_object_add(o, "version", json_object_new_string(KAGE_VERSION));
+	json_object_object_add(o, "protocol", json_object_new_int(AGENT_PROTOCOL));
+	json_object_object_add(o, "kernel", json_object_new_string(u.release));
+	conn__reply(r, o);
+}
+
+static void op_create(struct reply r, struct json_object *req)
+{
+	_cleanup_err_ struct err *err = NULL;
+	struct proc_spec spec;
+
+	if (agent__shutting_down()) {
+		conn__reply_err(r, "create: the agent is shutting down");
+		return;
+	}
+	if (spec__parse(req, &spec, &err) < 0)
+		conn__reply_err(r, "create: %s", err->msg);
+	else
+		proc__create(&spec, json_object_object_get(req, "args"), r);
+	spec__free(&spec);
+}
+
+static void op_start(struct reply r, struct json_object *req)
+{
+	struct proc *p = req_proc(r, req);
+
+	if (p && agent__shutting_down())
+		conn__reply_err(r, "start: the agent is shutting down");
+	else if (p)
+		proc__start(p, r);
+}
+
+static void op_signal(struct reply r, struct json_object *req)
+{
+	_cleanup_err_ struct err *err = NULL;
+	struct proc *p = req_proc(r, req);
+	int64_t sig;
+
+	if (!p)
+		return;
+	if (req__int(req, "signal", true, 0, _NSIG - 1, &sig, &err) < 0) {
+		conn__reply_err(r, "signal: %s", err->msg);
+		return;
+	}
+	/* Once reaped, the pid may belong to someone else. */
+	if (p->state == PROC_EXITED) {
+		conn__reply_err(r, "no such process: %s has exited", p->id);
+		return;
+	}
+	if (kill(p->pid, sig) < 0) {
+		conn__reply_err(r, "signal %s: %s", p->id, strerror(errno));
+		return;
+	}
+	conn__reply(r, NULL);
+}
+
+static void op_wait(struct reply r, struct json_object *req)
+{
+	struct proc *p = req_proc(r, req);
+
+	if (p)
+		proc__wait(p, r);
+}
+
+static void op_resize(struct reply r, struct json_object *req)
+{
+	_cleanup_err_ struct err *err = NULL;
+	struct proc *p = req_proc(r, req);
+	int64_t rows, cols;
+	struct winsize ws = { 0 };
+
+	if (!p)
+		return;
+	if (req__int(req, "rows", true, 0, 65535, &rows, &err) < 0 ||
+	    req__int(req, "cols", true, 0, 65535, &cols, &err) < 0) {
+		conn__reply_err(r, "resize: %s", err->msg);
+		return;
+	}
+	if (p->pty_fd < 0) {
+		conn__reply_err(r, "process %s has no terminal", p->id);
+		return;
+	}
+	ws.ws_row = rows;
+	ws.ws_col = cols;
+	if (ioctl(p->pty_fd, TIOCSWINSZ, &ws) < 0) {
+		conn__reply_err(r, "resize %s: %s", p->id, strerror(errno));
+		return;
+	}
+	conn__reply(r, NULL);
+}
+
+static void op_close_stdin(struct reply r, struct json_object *req)
+{
+	struct proc *p = req_proc(r, req);
+
+	if (!p)
+		return;
+	io__close(&p->io[IO_STDIN]);
+	conn__reply(r, NULL);
+}
+
+static struct json_object *proc_json(const struct proc *p)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "process", json_object_new_string(p->id));
+	json_object_object_add(o, "pid", json_object_new_int(p->pid));
+	json_object_object_add(o, "args", json_object_get(p->args));
+	json_object_object_add(o, "status", json_object_new_string(proc__state_name(p)));
+	json_object_object_add(o, "terminal", json_object_new_boolean(p->terminal));
+	if (p->state == PROC_EXITED)
+		json_object_object_add(o, "exit_status",
+				       json_object_new_int(proc__exit_status(p)));
+	return o;
+}
+
+/* Every pid in the guest, from /proc: {pid, ppid, state, comm}. */
+static struct json_object *all_pids(void)
+{
+	struct json_object *list = json_object_new_array();
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+
+	while (d && (de = readdir(d))) {
+		char path[64], comm[64], state;
+		int pid = atoi(de->d_name), ppid;
+		_cleanup_fclose_ FILE *f = NULL;
+		struct json_object *o;
+
+		if (pid <= 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+		f = fopen(path, "re");
+		/* comm may hold spaces and parens: it runs to the last ')' */
+		if (!f || fscanf(f, "%*d (%63[^)]) %c %d", comm, &state, &ppid) != 3)
+			continue;
+		o = json_object_new_object();
+		json_object_object_add(o, "pid", json_object_new_int(pid));
+		json_object_object_add(o, "ppid", json_object_new_int(ppid));
+		json_object_object_add(o, "state", json_object_new_string_len(&state, 1));
+		json_object_object_add(o, "comm", json_object_new_string(comm));
+		json_object_array_add(list, o);
+	}
+	if (d)
+		closedir(d);
+	return list;
+}
+
+static void op_ps(struct reply r, struct json_object *req)
+{
+	_cleanup_err_ struct err *err = NULL;
+	struct json_object *o, *list;
+	bool all = false;
+
+	if (req__bool(req, "all", &all, &err) < 0) {
+		conn__reply_err(r, "ps: %s", err->msg);
+		return;
+	}
+	o = json_object_new_object();
+	list = json_object_new_array();
+	for (struct proc *p = proc__first(); p; p = p->next)
+		if (!p->retired && p->ready)
+			json_object_array_add(list, proc_json(p));
+	json_object_object_add(o, "processes", list);
+	if (all)
+		json_object_object_add(o, "all", all_pids());
+	conn__reply(r, o);
+}
+
+static void op_shutdown(struct reply r, struct json_object *req)
+{
+	conn__reply(r, NULL);
+	agent__request_shutdown();
+}
+
+static const struct op ops[] = {
+	{ "version", op_version },	{ "create", op_create },
+	{ "start", op_start },		{ "signal", op_signal },
+	{ "wait", op_wait },		{ "resize", op_resize },
+	{ "close_stdin", op_close_stdin }, { "ps", op_ps },
+	{ "shutdown", op_shutdown },
+};
+
+void ops__dispatch(struct conn *c, struct json_object *req)
+{
+	_cleanup_err_ struct err *err = NULL;
+	struct reply r = { c, NO_ID };
+	const char *name = NULL;
+	int64_t v = 0;
+
+	if (req__int(req, "id", true, 0, INT64_MAX, &r.id, &err) < 0) {
+		conn__reply_err(r, "request: %s", err->msg);
+		return;
+	}
+	if (req__int(req, "v", true, INT64_MIN, INT64_MAX, &v, &err) < 0) {
+		conn__reply_err(r, "request: %s", err->msg);
+		return;
+	}
+	if (v != AGENT_PROTOCOL) {
+		conn__reply_err(r, "unsupported protocol version %lld (this agent speaks %d)",
+				(long long)v, AGENT_PROTOCOL);
+		return;
+	}
+	if (req__string(req, "op", true, &name, &err) < 0) {
+		conn__reply_err(r, "request: %s", err->msg);
+		return;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(ops); i++)
+		if (!strcmp(name, ops[i].name)) {
+			ops[i].fn(r, req);
+			return;
+		}
+	conn__reply_err(r, "unknown op '%s'", name);
+}

@@ -1,0 +1,19 @@
+/* The requests of the control protocol, one handler per op (docs/agent-protocol.md). */
+#ifndef KAGE_GUEST_AGENT_OPS_H
+#define KAGE_GUEST_AGENT_OPS_H
+
+#include <stdbool.h>
+
+struct conn;
+struct json_object;
+
+#define AGENT_PROTOCOL 1
+
+/* Checks the envelope (v, id, op) and runs the op; every outcome is answered on c. */
+void ops__dispatch(struct conn *c, struct json_object *req);
+
+/* Provided by main.c: terminate every process, then leave the loop and power off. */
+void agent__request_shutdown(void);
+bool agent__shutting_down(void);
+
+#endif

@@ -1,0 +1,177 @@
+/* Parses and checks a create request (see spec.h). */
+#include "spec.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include <json-c/json.h>
+
+#include "../../lib/err.h"
+#include "req.h"
+
+#define ID_MAX 4294967294LL	/* (uid_t)-1 means "unchanged" to the kernel: refused */
+#define MAX_GIDS 65536
+#define MAX_RLIMITS 64
+
+static const struct {
+	const char *name;
+	int resource;
+} rlimit_names[] = {
+	{ "RLIMIT_AS", RLIMIT_AS },		{ "RLIMIT_CORE", RLIMIT_CORE },
+	{ "RLIMIT_CPU", RLIMIT_CPU },		{ "RLIMIT_DATA", RLIMIT_DATA },
+	{ "RLIMIT_FSIZE", RLIMIT_FSIZE },	{ "RLIMIT_LOCKS", RLIMIT_LOCKS },
+	{ "RLIMIT_MEMLOCK", RLIMIT_MEMLOCK },	{ "RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE },
+	{ "RLIMIT_NICE", RLIMIT_NICE },		{ "RLIMIT_NOFILE", RLIMIT_NOFILE },
+	{ "RLIMIT_NPROC", RLIMIT_NPROC },	{ "RLIMIT_RSS", RLIMIT_RSS },
+	{ "RLIMIT_RTPRIO", RLIMIT_RTPRIO },	{ "RLIMIT_RTTIME", RLIMIT_RTTIME },
+	{ "RLIMIT_SIGPENDING", RLIMIT_SIGPENDING }, { "RLIMIT_STACK", RLIMIT_STACK },
+};
+
+static int parse_env(struct json_object *req, struct proc_spec *s, struct err **err)
+{
+	if (req__strings(req, "env", false, &s->envp, NULL, err) < 0)
+		return -1;
+	for (char **e = s->envp; *e; e++)
+		if (!strchr(*e, '=') || **e == '=')
+			return err_msg(err, "'env' entries must be KEY=VALUE, not '%s'", *e);
+	return 0;
+}
+
+static int parse_user(struct json_object *req, struct proc_spec *s, struct err **err)
+{
+	int64_t uid = -1, gid = -1;
+	struct json_object *v;
+	size_t n;
+
+	if (req__int(req, "uid", false, 0, ID_MAX, &uid, err) < 0 ||
+	    req__int(req, "gid", false, 0, ID_MAX, &gid, err) < 0)
+		return -1;
+	if ((uid < 0) != (gid < 0))
+		return err_msg(err, "'uid' and 'gid' go together");
+	s->set_user = uid >= 0;
+	s->uid = uid;
+	s->gid = gid;
+	if (!json_object_object_get_ex(req, "additional_gids", &v) || !v)
+		return 0;
+	if (!json_object_is_type(v, json_type_array) || json_object_array_length(v) > MAX_GIDS)
+		return err_msg(err, "'additional_gids' must be an array of at most %d gids",
+			       MAX_GIDS);
+	n = json_object_array_length(v);
+	s->gids = calloc(n + 1, sizeof(*s->gids));
+	if (!s->gids)
+		return err_errno(err, "allocate gids");
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *g = json_object_array_get_idx(v, i);
+		int64_t x = json_object_get_int64(g);
+
+		if (!json_object_is_type(g, json_type_int) || x < 0 || x > ID_MAX)
+			return err_msg(err, "'additional_gids' item %zu is not a gid", i);
+		s->gids[i] = x;
+	}
+	s->ngids = n;
+	return 0;
+}
+
+/* -1 and anything at or past 2^63 mean unlimited, as OCI's uint64 RLIM_INFINITY does. */
+static int rlimit_value(struct json_object *o, const char *key, rlim_t *out, struct err **err)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_int))
+		return err_msg(err, "rlimit '%s' must be an integer", key);
+	if (json_object_get_int64(v) == -1 || json_object_get_int64(v) == INT64_MAX)
+		*out = RLIM_INFINITY;
+	else if (json_object_get_int64(v) < 0)
+		return err_msg(err, "rlimit '%s' must not be negative", key);
+	else
+		*out = json_object_get_int64(v);
+	return 0;
+}
+
+static int parse_rlimit(struct json_object *o, struct spec_rlimit *r, struct err **err)
+{
+	const char *name = NULL;
+
+	if (!json_object_is_type(o, json_type_object) ||
+	    req__string(o, "type", true, &name, err) < 0)
+		return err_msg(err, "'rlimits' items must be {\"type\",\"soft\",\"hard\"}");
+	r->resource = -1;
+	for (size_t i = 0; i < sizeof(rlimit_names) / sizeof(rlimit_names[0]); i++)
+		if (!strcmp(name, rlimit_names[i].name))
+			r->resource = rlimit_names[i].resource;
+	if (r->resource < 0)
+		return err_msg(err, "unknown rlimit type '%s'", name);
+	if (rlimit_value(o, "soft", &r->lim.rlim_cur, err) < 0 ||
+	    rlimit_value(o, "hard", &r->lim.rlim_max, err) < 0)
+		return -1;
+	if (r->lim.rlim_cur > r->lim.rlim_max)
+		return err_msg(err, "rlimit %s: soft limit above the hard limit", name);
+	return 0;
+}
+
+static int parse_rlimits(struct json_object *req, struct proc_spec *s, struct err **err)
+{
+	struct json_object *v;
+	size_t n;
+
+	if (!json_object_object_get_ex(req, "rlimits", &v) || !v)
+		return 0;
+	if (!json_object_is_type(v, json_type_array) || json_object_array_length(v) > MAX_RLIMITS)
+		return err_msg(err, "'rlimits' must be an array of at most %d limits", MAX_RLIMITS);
+	n = json_object_array_length(v);
+	s->rlimits = calloc(n + 1, sizeof(*s->rlimits));
+	if (!s->rlimits)
+		return err_errno(err, "allocate rlimits");
+	for (size_t i = 0; i < n; i++)
+		if (parse_rlimit(json_object_array_get_idx(v, i), &s->rlimits[i], err) < 0)
+			return -1;
+	s->nrlimits = n;
+	return 0;
+}
+
+static int parse_console(struct json_object *req, struct proc_spec *s, struct err **err)
+{
+	struct json_object *v;
+	int64_t rows, cols;
+
+	if (req__bool(req, "terminal", &s->terminal, err) < 0)
+		return -1;
+	if (!json_object_object_get_ex(req, "console_size", &v) || !v)
+		return 0;
+	if (!json_object_is_type(v, json_type_object))
+		return err_msg(err, "'console_size' must be {\"rows\":N,\"cols\":N}");
+	if (req__int(v, "rows", true, 0, 65535, &rows, err) < 0 ||
+	    req__int(v, "cols", true, 0, 65535, &cols, err) < 0)
+		return err_prefix(err, "console_size");
+	s->has_size = true;
+	s->size.ws_row = rows;
+	s->size.ws_col = cols;
+	return 0;
+}
+
+int spec__parse(struct json_object *req, struct proc_spec *s, struct err **err)
+{
+	memset(s, 0, sizeof(*s));
+	if (req__strings(req, "args", true, &s->argv, NULL, err) < 0)
+		return -1;
+	if (!s->argv[0])
+		return err_msg(err, "'args' must not be empty");
+	if (parse_env(req, s, err) < 0 || req__string(req, "cwd", false, &s->cwd, err) < 0 ||
+	    parse_user(req, s, err) < 0 || parse_rlimits(req, s, err) < 0 ||
+	    parse_console(req, s, err) < 0 || req__bool(req, "stdin", &s->has_stdin, err) < 0 ||
+	    req__bool(req, "init", &s->init, err) < 0)
+		return -1;
+	if (s->cwd && s->cwd[0] != '/')
+		return err_msg(err, "'cwd' must be an absolute path, not '%s'", s->cwd);
+	return 0;
+}
+
+void spec__free(struct proc_spec *s)
+{
+	free(s->argv);
+	free(s->envp);
+	free(s->gids);
+	free(s->rlimits);
+	memset(s, 0, sizeof(*s));
+}

@@ -1,0 +1,10 @@
+/* Small I/O helpers every part of kage shares. */
+#ifndef KAGE_LIB_IO_H
+#define KAGE_LIB_IO_H
+
+#include <stddef.h>
+
+/* Writes all of buf, retrying short writes and EINTR; -1 with errno set on failure. */
+int io__write_all(int fd, const void *buf, size_t len);
+
+#endif
