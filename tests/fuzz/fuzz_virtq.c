@@ -1,4 +1,4 @@
-// sources: devices/virtio/queue.c devices/virtio/virtio.c vmm/gmem.c lib/err.c lib/log.c
+// sources: devices/virtio/queue.c devices/virtio/virtio.c vmm/gmem.c lib/err.c lib/log.c lib/io.c
 // libs: -ljson-c
 /*
  * libFuzzer harness for split virtqueues: the input is a guest's memory (rings, descriptors,
