@@ -35,3 +35,41 @@ contains() {
 }
 
 finish() { exit "$_failed"; }
+
+# kage_bounded SECONDS CMD...: runs CMD (a kage invocation) in the foreground. If it has not
+# ended after SECONDS, a watchdog records where every kage thread is stuck (kernel stack and
+# wait channel) and kills kage; the command then runs once more and the stall is reported as
+# TAP comments. Two nested VMs stalled this way in long suites inside the test host, never
+# when rerun alone: this keeps such a stall from hanging CI and captures what it was doing.
+KAGE_STALL_LOG=${KAGE_STALL_LOG:-/tmp/kage-stall.$$}
+kage_bounded() {
+	local secs=$1 rc try
+	shift
+	for try in 1 2; do
+		rm -f "$KAGE_STALL_LOG"
+		_kage_watchdog "$secs" </dev/null >/dev/null 2>&1 &
+		local dog=$!
+		"$@"
+		rc=$?
+		kill "$dog" 2>/dev/null
+		wait "$dog" 2>/dev/null
+		[ -s "$KAGE_STALL_LOG" ] || return "$rc"
+		sed 's/^/# /' "$KAGE_STALL_LOG" >&2
+		echo "# stall: '$*' did not end in ${secs}s (try $try of 2)" >&2
+	done
+	return "$rc"
+}
+
+_kage_watchdog() {
+	local p th
+	sleep "$1" & wait $!
+	for p in $(pgrep -x kage); do
+		echo "kage $p: $(tr '\0' ' ' </proc/$p/cmdline)"
+		for th in /proc/$p/task/*; do
+			echo "  $(cat $th/comm) state=$(cut -d' ' -f3 $th/stat) wchan=$(cat $th/wchan)"
+			sed 's/^/    /' $th/stack 2>/dev/null | head -8
+		done
+	done >"$KAGE_STALL_LOG.tmp"
+	mv "$KAGE_STALL_LOG.tmp" "$KAGE_STALL_LOG"
+	pkill -KILL -x kage
+}

@@ -5,7 +5,7 @@
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-run() { "$KAGE" vm run "$@"; }
+run() { kage_bounded 300 "$KAGE" vm run "$@"; }
 
 out=$(run -- sh -c 'echo hi; exit 3' 2>"$tmp/err")
 rc=$?
@@ -35,7 +35,7 @@ got=$(run -i -- cat <"$tmp/in" | sha256sum | cut -d' ' -f1)
 check "cat round-trips 100 MiB of stdin with the same sha256" test "$want" = "$got"
 
 # A process that never reads stdin must not hold anything up.
-yes | timeout 120 "$KAGE" vm run -i -- sh -c 'echo done' >"$tmp/o" 2>&1
+yes | run -i -- sh -c 'echo done' >"$tmp/o" 2>&1
 rc=$?
 check "a process that ignores a flood on stdin still ends (status $rc)" \
 	bash -c "[ $rc = 0 ] && grep -qx done '$tmp/o'"
