@@ -354,10 +354,10 @@ static int start_command(struct vm_opts *o, struct vsock *vs, struct relay *r, s
 	    (!o->tty && (r->errs = open_stream(vs, r, "stderr", err)) < 0) ||
 	    (o->interactive && (r->in = open_stream(vs, r, "stdin", err)) < 0))
 		return -1;
-	if (simple_request(r->ctl, "start", r->process, NULL, err) < 0)
-		return err_prefix(err, "vm run: %s", o->command[0]);
-
-	/* wait answers only at the end: it gets a connection of its own. */
+	/*
+	 * wait answers only at the end: it gets a connection of its own. Every connection is up
+	 * before the command starts, so once it runs the relay loop alone decides how it ends.
+	 */
 	r->ctl_wait = connect_port(vs, r->vm, AGENT_CTL_PORT, err);
 	if (r->ctl_wait < 0)
 		return -1;
@@ -366,7 +366,11 @@ static int start_command(struct vm_opts *o, struct vsock *vs, struct relay *r, s
 	json_object_object_add(req, "process", json_object_new_string(r->process));
 	r->wait_id = agent__send(r->ctl_wait, req, err);
 	json_object_put(req);
-	return r->wait_id < 0 ? -1 : 0;
+	if (r->wait_id < 0)
+		return -1;
+	if (simple_request(r->ctl, "start", r->process, NULL, err) < 0)
+		return err_prefix(err, "vm run: %s", o->command[0]);
+	return 0;
 }
 
 static void close_relay(struct relay *r)
