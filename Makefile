@@ -149,6 +149,9 @@ $(BUILD)/tests/unit/%: tests/unit/%.c $(SAN_LIB_OBJS) | $(BUILD)/.setup
 
 unit-bins: $(UNIT_BINS)
 
+# Keep the sanitizer objects between builds of different unit tests.
+.SECONDARY: $(SAN_LIB_OBJS)
+
 san: unit-bins
 	tests/run unit
 

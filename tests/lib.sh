@@ -38,25 +38,23 @@ finish() { exit "$_failed"; }
 
 # kage_bounded SECONDS CMD...: runs CMD (a kage invocation) in the foreground. If it has not
 # ended after SECONDS, a watchdog records where every kage thread is stuck (kernel stack and
-# wait channel) and kills kage; the command then runs once more and the stall is reported as
-# TAP comments. Two nested VMs stalled this way in long suites inside the test host, never
-# when rerun alone: this keeps such a stall from hanging CI and captures what it was doing.
+# wait channel) as TAP comments and kills kage, so a stalled VM fails its check (status 137)
+# with the evidence beside it instead of hanging CI.
 KAGE_STALL_LOG=${KAGE_STALL_LOG:-/tmp/kage-stall.$$}
 kage_bounded() {
-	local secs=$1 rc try
+	local secs=$1 rc
 	shift
-	for try in 1 2; do
-		rm -f "$KAGE_STALL_LOG"
-		_kage_watchdog "$secs" </dev/null >/dev/null 2>&1 &
-		local dog=$!
-		"$@"
-		rc=$?
-		kill "$dog" 2>/dev/null
-		wait "$dog" 2>/dev/null
-		[ -s "$KAGE_STALL_LOG" ] || return "$rc"
+	rm -f "$KAGE_STALL_LOG"
+	_kage_watchdog "$secs" </dev/null >/dev/null 2>&1 &
+	local dog=$!
+	"$@"
+	rc=$?
+	kill "$dog" 2>/dev/null
+	wait "$dog" 2>/dev/null
+	if [ -s "$KAGE_STALL_LOG" ]; then
 		sed 's/^/# /' "$KAGE_STALL_LOG" >&2
-		echo "# stall: '$*' did not end in ${secs}s (try $try of 2)" >&2
-	done
+		echo "# stall: '$*' did not end in ${secs}s" >&2
+	fi
 	return "$rc"
 }
 

@@ -2,6 +2,7 @@
 #include "loop.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -85,6 +86,20 @@ int loop__del(struct loop *l, int fd)
 	return h ? 0 : -1;
 }
 
+/* Runs the handlers of one epoll_wait's events; false once the stop eventfd fired. */
+static bool dispatch(struct loop *l, const struct epoll_event *evs, int n)
+{
+	for (int i = 0; i < n; i++) {
+		struct loop_handler *h = evs[i].data.ptr;
+
+		if (!h)
+			return false;	/* the stop eventfd */
+		if (h->fd >= 0)
+			h->fn(h->opaque, evs[i].events);
+	}
+	return true;
+}
+
 static void *loop_thread(void *arg)
 {
 	struct loop *l = arg;
@@ -99,15 +114,20 @@ static void *loop_thread(void *arg)
 			pr_err("event loop: epoll_wait: %s", strerror(errno));
 			return NULL;
 		}
-		for (int i = 0; i < n; i++) {
-			struct loop_handler *h = evs[i].data.ptr;
-
-			if (!h)
-				return NULL;	/* the stop eventfd */
-			if (h->fd >= 0)
-				h->fn(h->opaque, evs[i].events);
-		}
+		if (!dispatch(l, evs, n))
+			return NULL;
 	}
+}
+
+int loop__run_once(struct loop *l, int timeout_ms)
+{
+	struct epoll_event evs[16];
+	int n = epoll_wait(l->epfd, evs, 16, timeout_ms);
+
+	if (n < 0)
+		return errno == EINTR ? 0 : -1;
+	dispatch(l, evs, n);
+	return n;
 }
 
 int loop__start(struct loop *l, struct err **err)

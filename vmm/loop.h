@@ -36,6 +36,11 @@ int loop__add(struct loop *l, int fd, uint32_t events, loop_fn fn, void *opaque,
 int loop__modify(struct loop *l, int fd, uint32_t events);
 int loop__del(struct loop *l, int fd);
 int loop__start(struct loop *l, struct err **err);
+/*
+ * Serves one round of events on the calling thread, waiting up to timeout_ms; returns how
+ * many fired, or -1. For tests that drive devices without the loop thread.
+ */
+int loop__run_once(struct loop *l, int timeout_ms);
 void loop__stop(struct loop *l);
 void loop__destroy(struct loop *l);
 

@@ -9,7 +9,7 @@ void virtio__fail(struct virtio_dev *dev, const char *why)
 	if (dev->needs_reset)
 		return;
 	dev->needs_reset = true;
-	pr_err("virtio-%s: %s; device needs reset", dev->ops->name, why);
+	pr_err("%s: %s; device needs reset", dev->ops->name, why);
 }
 
 void virtio__notify_used(struct virtio_dev *dev, unsigned int queue)

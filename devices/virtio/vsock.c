@@ -162,7 +162,11 @@ void vsock_process_rx(struct vsock *v)
 			virtio__fail(&v->dev, "vsock: rx buffer too small or not writable");
 			break;
 		}
-		if (!deliver_ctrl(v, ch) && !deliver_data(v, ch)) {
+		/*
+		 * Reading a socket can queue a control packet (its EOF becomes SHUTDOWN): send it
+		 * now, since nothing else may call us again and the guest would wait for ever.
+		 */
+		if (!deliver_ctrl(v, ch) && !deliver_data(v, ch) && !deliver_ctrl(v, ch)) {
 			virtq__unpop(q);
 			break;
 		}
