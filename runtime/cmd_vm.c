@@ -52,7 +52,9 @@ static void usage(FILE *out)
 		"  --vsock-socket P   serve the guest's vsock (CID %d) on Unix socket P:\n"
 		"                     write \"CONNECT <port>\\n\", read \"OK <port>\\n\", then the\n"
 		"                     stream; guest connections to host port N go to P_N\n"
+		"  --disk PATH[:ro]   attach a file or block device as /dev/vda, vdb, ...\n"
 		"run only:\n"
+		"  --share HOST:GUEST[:ro]  share host directory HOST at GUEST (virtio-fs)\n"
 		"  -t, --tty          give CMD a terminal (stdin in raw mode when it is one)\n"
 		"  -i, --interactive  pass our stdin to CMD (otherwise it reads /dev/null)\n"
 		"  -e, --env K=V      add to CMD's environment\n"
@@ -126,7 +128,7 @@ static int map_file(const char *path, const void **data, size_t *size, struct er
 static int parse_opts(int argc, char **argv, struct vm_opts *o, struct err **err)
 {
 	enum { OPT_CONSOLE = 256, OPT_MEM, OPT_CPUS, OPT_CMDLINE, OPT_KERNEL, OPT_INITRD,
-	       OPT_VSOCK };
+	       OPT_VSOCK, OPT_SHARE, OPT_DISK };
 	const char *shortopts = o->run ? "+htie:w:u:" : "+h";
 	static const struct option opts[] = {
 		{ "console", no_argument, NULL, OPT_CONSOLE },
@@ -136,6 +138,8 @@ static int parse_opts(int argc, char **argv, struct vm_opts *o, struct err **err
 		{ "kernel", required_argument, NULL, OPT_KERNEL },
 		{ "initrd", required_argument, NULL, OPT_INITRD },
 		{ "vsock-socket", required_argument, NULL, OPT_VSOCK },
+		{ "share", required_argument, NULL, OPT_SHARE },
+		{ "disk", required_argument, NULL, OPT_DISK },
 		{ "tty", no_argument, NULL, 't' },
 		{ "interactive", no_argument, NULL, 'i' },
 		{ "env", required_argument, NULL, 'e' },
@@ -150,7 +154,7 @@ static int parse_opts(int argc, char **argv, struct vm_opts *o, struct err **err
 	o->cfg.nr_vcpus = DEFAULT_CPUS;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, shortopts, opts, NULL)) != -1) {
-		if (!o->run && c > 0 && c < 256 && strchr("tiewu", c))
+		if (!o->run && ((c > 0 && c < 256 && strchr("tiewu", c)) || c == OPT_SHARE))
 			c = '?';	/* run-only options */
 		switch (c) {
 		case OPT_CONSOLE:
@@ -175,6 +179,14 @@ static int parse_opts(int argc, char **argv, struct vm_opts *o, struct err **err
 			break;
 		case OPT_VSOCK:
 			o->vsock_path = optarg;
+			break;
+		case OPT_SHARE:
+			if (vm_devices__parse_share(o, optarg, err) < 0)
+				return -1;
+			break;
+		case OPT_DISK:
+			if (vm_devices__parse_disk(o, optarg, err) < 0)
+				return -1;
 			break;
 		case 't':
 			o->tty = true;
@@ -324,7 +336,9 @@ int vm_cli__create(struct vm_opts *o, struct vm **vm, struct vsock **vs, struct 
 {
 	if (vcpu__install_kick_handler(err) < 0 || vm__create(vm, &o->cfg, err) < 0)
 		return -1;
-	return add_vsock(*vm, o, vs, err);
+	if (add_vsock(*vm, o, vs, err) < 0)
+		return -1;
+	return vm_devices__add(*vm, o, err);
 }
 
 static int run_vm(struct vm_opts *o, struct err **err)
@@ -408,11 +422,15 @@ int cmd_vm(const struct globals *g, int argc, char **argv, struct err **err)
 		argv++;
 	}
 	ret = parse_opts(argc, argv, &o, err);
-	if (ret != 0)
+	if (ret == 0)
+		ret = load_images(&o, err);
+	if (ret != 0) {
+		vm_devices__free(&o);
+		free(o.cmdline);
 		return ret < 0 ? -1 : 0;
-	if (load_images(&o, err) < 0)
-		return -1;
+	}
 	ret = o.run ? run_command(&o, err) : run_vm(&o, err);
 	free(o.cmdline);
+	vm_devices__free(&o);
 	return ret;
 }

@@ -10,6 +10,21 @@
 struct vsock;
 
 #define VM_ENV_MAX 64
+#define VM_SHARES_MAX 8
+#define VM_DISKS_MAX 8
+
+/* A host directory the guest sees at guest_path (virtio-fs, tag "share<N>"). */
+struct vm_share {
+	const char *host_path;
+	const char *guest_path;
+	bool readonly;
+};
+
+/* A file or block device the guest sees as /dev/vd<a + N> (virtio-blk). */
+struct vm_disk {
+	const char *path;
+	bool readonly;
+};
 
 struct vm_opts {
 	struct vm_config cfg;
@@ -18,6 +33,12 @@ struct vm_opts {
 	const char *extra_cmdline;
 	const char *vsock_path;
 	char *cmdline;
+	struct vm_share shares[VM_SHARES_MAX];
+	unsigned int nr_shares;
+	struct vm_disk disks[VM_DISKS_MAX];
+	unsigned int nr_disks;
+	char *arg_copies[VM_SHARES_MAX + VM_DISKS_MAX];	/* what the two arrays point into */
+	unsigned int nr_arg_copies;
 
 	/* kage vm run */
 	bool run;
@@ -32,6 +53,15 @@ struct vm_opts {
 
 /* Creates the VM with its vsock device (*vs); the caller starts it. */
 int vm_cli__create(struct vm_opts *o, struct vm **vm, struct vsock **vs, struct err **err);
+/* --share HOST:GUEST[:ro] and --disk PATH[:ro], recorded in o. */
+int vm_devices__parse_share(struct vm_opts *o, const char *arg, struct err **err);
+int vm_devices__parse_disk(struct vm_opts *o, const char *arg, struct err **err);
+/* Adds o's shares and disks to the VM, before it starts. */
+int vm_devices__add(struct vm *vm, struct vm_opts *o, struct err **err);
+/* The virtio-fs tag of share i, as the guest mounts it. */
+void vm_devices__share_tag(unsigned int i, char *tag, size_t size);
+void vm_devices__free(struct vm_opts *o);
+
 /* Runs o->command in a started VM through the guest agent; returns its exit status. */
 int vm_run__command(struct vm_opts *o, struct vm *vm, struct vsock *vs, struct err **err);
 /* Blocks the signals the relay forwards; before any VM thread exists, so they inherit it. */

@@ -329,12 +329,40 @@ static int open_stream(struct vsock *vs, struct relay *r, const char *name, stru
 	return fd;
 }
 
+/* Each --share, mounted where the command expects it before the command exists. */
+static int mount_shares(struct vm_opts *o, int ctl, struct err **err)
+{
+	for (unsigned int i = 0; i < o->nr_shares; i++) {
+		const struct vm_share *sh = &o->shares[i];
+		struct json_object *req = json_object_new_object(), *resp = NULL;
+		char tag[16];
+
+		vm_devices__share_tag(i, tag, sizeof(tag));
+		json_object_object_add(req, "op", json_object_new_string("mount"));
+		json_object_object_add(req, "source", json_object_new_string(tag));
+		json_object_object_add(req, "target", json_object_new_string(sh->guest_path));
+		json_object_object_add(req, "type", json_object_new_string("virtiofs"));
+		if (sh->readonly) {
+			const char *ro = "ro";
+
+			json_object_object_add(req, "options", string_array(&ro, 1));
+		}
+		int ret = agent__request(ctl, req, &resp, err);
+
+		json_object_put(req);
+		json_object_put(resp);
+		if (ret < 0)
+			return err_prefix(err, "vm run: --share %s", sh->host_path);
+	}
+	return 0;
+}
+
 static int start_command(struct vm_opts *o, struct vsock *vs, struct relay *r, struct err **err)
 {
 	struct json_object *req, *resp = NULL, *v;
 
 	r->ctl = connect_port(vs, r->vm, AGENT_CTL_PORT, err);
-	if (r->ctl < 0)
+	if (r->ctl < 0 || mount_shares(o, r->ctl, err) < 0)
 		return -1;
 	req = create_request(o, err);
 	if (!req)

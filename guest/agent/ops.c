@@ -15,6 +15,7 @@
 #include "../../lib/cleanup.h"
 #include "../../lib/err.h"
 #include "conn.h"
+#include "mounts.h"
 #include "proc.h"
 #include "req.h"
 #include "spec.h"
@@ -220,6 +221,22 @@ static void op_ps(struct reply r, struct json_object *req)
 	conn__reply(r, o);
 }
 
+static void op_mount(struct reply r, struct json_object *req)
+{
+	_cleanup_err_ struct err *err = NULL;
+	const char *source = NULL, *target = NULL, *type = NULL;
+	_cleanup_free_ char **options = NULL;
+
+	if (req__string(req, "source", true, &source, &err) < 0 ||
+	    req__string(req, "target", true, &target, &err) < 0 ||
+	    req__string(req, "type", true, &type, &err) < 0 ||
+	    req__strings(req, "options", false, &options, NULL, &err) < 0 ||
+	    mounts__mount(source, target, type, options, &err) < 0)
+		conn__reply_err(r, "mount: %s", err->msg);
+	else
+		conn__reply(r, NULL);
+}
+
 static void op_shutdown(struct reply r, struct json_object *req)
 {
 	conn__reply(r, NULL);
@@ -231,7 +248,7 @@ static const struct op ops[] = {
 	{ "start", op_start },		{ "signal", op_signal },
 	{ "wait", op_wait },		{ "resize", op_resize },
 	{ "close_stdin", op_close_stdin }, { "ps", op_ps },
-	{ "shutdown", op_shutdown },
+	{ "shutdown", op_shutdown },	{ "mount", op_mount },
 };
 
 void ops__dispatch(struct conn *c, struct json_object *req)

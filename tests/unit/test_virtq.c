@@ -422,7 +422,7 @@ static void count_irq(void *ctx, unsigned int queue)
 
 static void test_virtio_helpers(void)
 {
-	static const struct virtio_dev_ops ops = { .name = "test" };
+	static const struct virtio_dev_ops ops = { .name = "virtio-test" };
 	struct virtio_dev dev = { .ops = &ops, .irq.notify_queue = count_irq };
 	char path[] = "/tmp/kage-test-virtq.XXXXXX";
 	char buf[4096] = { 0 };

@@ -1,0 +1,135 @@
+/*
+ * The optional devices of `kage vm` and `kage vm run`: host directories shared through
+ * virtio-fs (--share) and disks through virtio-blk (--disk), parsed from the command line and
+ * added to the VM before it starts.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../devices/virtio/blk.h"
+#include "../devices/virtio/fs.h"
+#include "../devices/virtio/mmio.h"
+#include "../lib/log.h"
+#include "vm_cli.h"
+
+/* Splits a trailing ":ro" or ":rw" off a copy of arg; the copy is kept in o. */
+static char *split_mode(struct vm_opts *o, const char *arg, bool *readonly, struct err **err)
+{
+	char *s = strdup(arg), *colon;
+
+	if (!s)
+		return err_errno(err, "copy '%s'", arg), NULL;
+	o->arg_copies[o->nr_arg_copies++] = s;
+	*readonly = false;
+	colon = strrchr(s, ':');
+	if (colon && (!strcmp(colon, ":ro") || !strcmp(colon, ":rw"))) {
+		*readonly = colon[1] == 'r' && colon[2] == 'o';
+		*colon = 0;
+	}
+	return s;
+}
+
+int vm_devices__parse_share(struct vm_opts *o, const char *arg, struct err **err)
+{
+	struct vm_share *sh = &o->shares[o->nr_shares];
+	char *s, *colon;
+
+	if (o->nr_shares == VM_SHARES_MAX)
+		return err_msg(err, "--share: at most %d shares", VM_SHARES_MAX);
+	s = split_mode(o, arg, &sh->readonly, err);
+	if (!s)
+		return -1;
+	colon = strchr(s, ':');
+	if (!colon || colon == s || colon[1] != '/' || strchr(colon + 1, ':'))
+		return err_msg(err, "--share '%s' is not HOSTDIR:/GUESTPATH[:ro]", arg);
+	*colon = 0;
+	sh->host_path = s;
+	sh->guest_path = colon + 1;
+	o->nr_shares++;
+	return 0;
+}
+
+int vm_devices__parse_disk(struct vm_opts *o, const char *arg, struct err **err)
+{
+	struct vm_disk *d = &o->disks[o->nr_disks];
+
+	if (o->nr_disks == VM_DISKS_MAX)
+		return err_msg(err, "--disk: at most %d disks", VM_DISKS_MAX);
+	d->path = split_mode(o, arg, &d->readonly, err);
+	if (!d->path)
+		return -1;
+	if (!*d->path)
+		return err_msg(err, "--disk '%s' is not PATH[:ro]", arg);
+	o->nr_disks++;
+	return 0;
+}
+
+void vm_devices__share_tag(unsigned int i, char *tag, size_t size)
+{
+	snprintf(tag, size, "share%u", i);
+}
+
+/*
+ * Puts a device with worker threads on the bus, then hands it to the VM. In that order: the VM
+ * frees what it owns last-in first-out, so the device (joining its workers, which may still
+ * be raising an interrupt) goes before the transport it interrupts through.
+ */
+static int own_device(struct vm *vm, struct virtio_dev *dev, void *obj, void (*destroy)(void *),
+		      struct err **err)
+{
+	if (virtio_mmio__add(vm, dev, err) < 0) {
+		destroy(obj);
+		return -1;
+	}
+	if (vm__own(vm, obj, destroy) < 0) {
+		destroy(obj);
+		return err_msg(err, "too many devices");
+	}
+	return 0;
+}
+
+static int add_share(struct vm *vm, unsigned int i, const struct vm_share *sh, struct err **err)
+{
+	struct fs_share_opts fo = { .dir = sh->host_path, .readonly = sh->readonly,
+				    .cache = FS_CACHE_AUTO };
+	struct virtio_fs *fs = NULL;
+	char tag[16];
+
+	vm_devices__share_tag(i, tag, sizeof(tag));
+	if (virtio_fs__create(&fs, tag, &fo, err) < 0) {
+		virtio_fs__destroy(fs);
+		return err_prefix(err, "--share %s", sh->host_path);
+	}
+	return own_device(vm, virtio_fs__dev(fs), fs, virtio_fs__destroy, err);
+}
+
+static int add_disk(struct vm *vm, const struct vm_disk *d, struct err **err)
+{
+	struct blk_opts bo = { .path = d->path, .readonly = d->readonly };
+	struct blk *b = NULL;
+
+	if (blk__create(&b, &vm->loop, &bo, err) < 0) {
+		blk__destroy(b);
+		return err_prefix(err, "--disk %s", d->path);
+	}
+	return own_device(vm, blk__dev(b), b, blk__destroy, err);
+}
+
+int vm_devices__add(struct vm *vm, struct vm_opts *o, struct err **err)
+{
+	for (unsigned int i = 0; i < o->nr_disks; i++)
+		if (add_disk(vm, &o->disks[i], err) < 0)
+			return -1;
+	for (unsigned int i = 0; i < o->nr_shares; i++)
+		if (add_share(vm, i, &o->shares[i], err) < 0)
+			return -1;
+	return 0;
+}
+
+void vm_devices__free(struct vm_opts *o)
+{
+	for (unsigned int i = 0; i < o->nr_arg_copies; i++)
+		free(o->arg_copies[i]);
+	o->nr_arg_copies = 0;
+}
