@@ -54,7 +54,8 @@ static void usage(FILE *out)
 		"                     stream; guest connections to host port N go to P_N\n"
 		"  --disk PATH[:ro]   attach a file or block device as /dev/vda, vdb, ...\n"
 		"run only:\n"
-		"  --share HOST:GUEST[:ro]  share host directory HOST at GUEST (virtio-fs)\n"
+		"  --share HOST:GUEST[:ro][:cache=none|auto|always]\n"
+		"                     share host directory HOST at GUEST (virtio-fs)\n"
 		"  -t, --tty          give CMD a terminal (stdin in raw mode when it is one)\n"
 		"  -i, --interactive  pass our stdin to CMD (otherwise it reads /dev/null)\n"
 		"  -e, --env K=V      add to CMD's environment\n"
@@ -154,7 +155,9 @@ static int parse_opts(int argc, char **argv, struct vm_opts *o, struct err **err
 	o->cfg.nr_vcpus = DEFAULT_CPUS;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, shortopts, opts, NULL)) != -1) {
-		if (!o->run && ((c > 0 && c < 256 && strchr("tiewu", c)) || c == OPT_SHARE))
+		if (!o->run && c == OPT_SHARE)
+			return err_msg(err, "vm: --share needs the agent: use kage vm run");
+		if (!o->run && c > 0 && c < 256 && strchr("tiewu", c))
 			c = '?';	/* run-only options */
 		switch (c) {
 		case OPT_CONSOLE:

@@ -18,6 +18,7 @@ struct vm_share {
 	const char *host_path;
 	const char *guest_path;
 	bool readonly;
+	int cache;		/* enum fs_cache */
 };
 
 /* A file or block device the guest sees as /dev/vd<a + N> (virtio-blk). */

@@ -10,24 +10,51 @@
 #include "../devices/virtio/blk.h"
 #include "../devices/virtio/fs.h"
 #include "../devices/virtio/mmio.h"
+#include "../lib/cleanup.h"
 #include "../lib/log.h"
 #include "vm_cli.h"
 
-/* Splits a trailing ":ro" or ":rw" off a copy of arg; the copy is kept in o. */
+/* Takes a trailing ":ro" or ":rw" off s. */
+static void split_ro(char *s, bool *readonly)
+{
+	char *colon = strrchr(s, ':');
+
+	if (colon && (!strcmp(colon, ":ro") || !strcmp(colon, ":rw"))) {
+		*readonly = colon[1] == 'r' && colon[2] == 'o';
+		*colon = 0;
+	}
+}
+
+/* A copy of arg, kept in o, with a trailing ":ro" or ":rw" taken off. */
 static char *split_mode(struct vm_opts *o, const char *arg, bool *readonly, struct err **err)
 {
-	char *s = strdup(arg), *colon;
+	char *s = strdup(arg);
 
 	if (!s)
 		return err_errno(err, "copy '%s'", arg), NULL;
 	o->arg_copies[o->nr_arg_copies++] = s;
 	*readonly = false;
-	colon = strrchr(s, ':');
-	if (colon && (!strcmp(colon, ":ro") || !strcmp(colon, ":rw"))) {
-		*readonly = colon[1] == 'r' && colon[2] == 'o';
-		*colon = 0;
-	}
+	split_ro(s, readonly);
 	return s;
+}
+
+/* Takes trailing ":cache=none|auto|always" words off s (before any ":ro"), default auto. */
+static int split_cache(char *s, int *cache, struct err **err)
+{
+	static const char *const names[] = { [FS_CACHE_NONE] = "none", [FS_CACHE_AUTO] = "auto",
+					     [FS_CACHE_ALWAYS] = "always" };
+	char *colon = strrchr(s, ':');
+
+	*cache = FS_CACHE_AUTO;
+	if (!colon || strncmp(colon, ":cache=", 7))
+		return 0;
+	for (int i = 0; i < (int)ARRAY_SIZE(names); i++)
+		if (!strcmp(colon + 7, names[i])) {
+			*cache = i;
+			*colon = 0;
+			return 0;
+		}
+	return err_msg(err, "--share: '%s' is not cache=none, auto or always", colon + 1);
 }
 
 int vm_devices__parse_share(struct vm_opts *o, const char *arg, struct err **err)
@@ -38,11 +65,13 @@ int vm_devices__parse_share(struct vm_opts *o, const char *arg, struct err **err
 	if (o->nr_shares == VM_SHARES_MAX)
 		return err_msg(err, "--share: at most %d shares", VM_SHARES_MAX);
 	s = split_mode(o, arg, &sh->readonly, err);
-	if (!s)
+	if (!s || split_cache(s, &sh->cache, err) < 0)
 		return -1;
+	if (!sh->readonly)	/* ":ro:cache=X" and ":cache=X:ro" both read naturally */
+		split_ro(s, &sh->readonly);
 	colon = strchr(s, ':');
 	if (!colon || colon == s || colon[1] != '/' || strchr(colon + 1, ':'))
-		return err_msg(err, "--share '%s' is not HOSTDIR:/GUESTPATH[:ro]", arg);
+		return err_msg(err, "--share '%s' is not HOSTDIR:/GUESTPATH[:ro][:cache=MODE]", arg);
 	*colon = 0;
 	sh->host_path = s;
 	sh->guest_path = colon + 1;
@@ -92,7 +121,7 @@ static int own_device(struct vm *vm, struct virtio_dev *dev, void *obj, void (*d
 static int add_share(struct vm *vm, unsigned int i, const struct vm_share *sh, struct err **err)
 {
 	struct fs_share_opts fo = { .dir = sh->host_path, .readonly = sh->readonly,
-				    .cache = FS_CACHE_AUTO };
+				    .cache = sh->cache };
 	struct virtio_fs *fs = NULL;
 	char tag[16];
 

@@ -28,6 +28,14 @@ bad "unknown option" "unknown option '--frob'" --frob
 bad "stray argument" "unexpected argument 'extra'" extra
 bad "--kernel missing file" "/nonexistent/bzImage" --kernel /nonexistent/bzImage
 bad "--initrd missing file" "/nonexistent/initrd" --initrd /nonexistent/initrd
+bad "--share without a guest path" "not HOSTDIR:/GUESTPATH" run --share /tmp -- true
+bad "--share with a relative guest path" "not HOSTDIR:/GUESTPATH" run --share /tmp:mnt -- true
+bad "--share with an unknown cache mode" "not cache=none, auto or always" \
+	run --share /tmp:/mnt:cache=sometimes -- true
+bad "--share of a missing directory" "/nonexistent/dir" run --share /nonexistent/dir:/mnt -- true
+bad "--share is for vm run only" "use kage vm run" --share /tmp:/mnt
+bad "--disk with an empty path" "not PATH[:ro]" --disk :ro
+bad "--disk of a missing file" "/nonexistent/disk.img" --disk /nonexistent/disk.img
 contains "vm --help" "$("$KAGE" vm --help)" "Usage: kage vm"
 check "the kernel and initramfs are embedded (binary over 1 MiB)" test "$(stat -c %s "$KAGE")" -gt 1048576
 
