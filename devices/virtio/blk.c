@@ -99,6 +99,8 @@ static void *blk_worker(void *arg)
 	struct blk *b = w->b;
 	struct virtio_dev *dev = &b->dev;
 
+	pthread_setname_np(pthread_self(), "blk-io");
+
 	pthread_mutex_lock(&dev->lock);
 	while (!b->quit) {
 		uint32_t used;

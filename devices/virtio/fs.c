@@ -76,6 +76,8 @@ static void *worker(void *arg)
 	struct virtio_fs *fs = arg;
 	struct virtq_chain *ch = malloc(sizeof(*ch));
 
+	pthread_setname_np(pthread_self(), "fs-io");
+
 	if (!ch) {
 		pr_err("virtio-fs: no memory for a worker");
 		return NULL;
