@@ -61,6 +61,8 @@ int vm_devices__parse_disk(struct vm_opts *o, const char *arg, struct err **err)
 int vm_devices__add(struct vm *vm, struct vm_opts *o, struct err **err);
 /* The virtio-fs tag of share i, as the guest mounts it. */
 void vm_devices__share_tag(unsigned int i, char *tag, size_t size);
+/* The share given as the guest's "/" (the command's root), or -1. */
+int vm_devices__root_share(const struct vm_opts *o);
 void vm_devices__free(struct vm_opts *o);
 
 /* Runs o->command in a started VM through the guest agent; returns its exit status. */

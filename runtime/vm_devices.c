@@ -75,6 +75,8 @@ int vm_devices__parse_share(struct vm_opts *o, const char *arg, struct err **err
 	*colon = 0;
 	sh->host_path = s;
 	sh->guest_path = colon + 1;
+	if (!strcmp(sh->guest_path, "/") && vm_devices__root_share(o) >= 0)
+		return err_msg(err, "--share: only one share can be the guest's /");
 	o->nr_shares++;
 	return 0;
 }
@@ -92,6 +94,14 @@ int vm_devices__parse_disk(struct vm_opts *o, const char *arg, struct err **err)
 		return err_msg(err, "--disk '%s' is not PATH[:ro]", arg);
 	o->nr_disks++;
 	return 0;
+}
+
+int vm_devices__root_share(const struct vm_opts *o)
+{
+	for (unsigned int i = 0; i < o->nr_shares; i++)
+		if (!strcmp(o->shares[i].guest_path, "/"))
+			return i;
+	return -1;
 }
 
 void vm_devices__share_tag(unsigned int i, char *tag, size_t size)

@@ -12,12 +12,14 @@
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
 
+#include "../devices/serial.h"
 #include "../devices/virtio/vsock.h"
 #include "../lib/cleanup.h"
 #include "../lib/io.h"
@@ -30,6 +32,8 @@
 /* The guest boots before the agent listens; under nested emulation that takes a while. */
 #define AGENT_CONNECT_TIMEOUT_MS 180000
 #define RELAY_BUF (64 * 1024)
+/* Where a share given as the guest's "/" is mounted; the command is chrooted there. */
+#define GUEST_ROOT "/run/kage/root"
 
 static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
 
@@ -145,6 +149,8 @@ static struct json_object *create_request(struct vm_opts *o, struct err **err)
 	json_object_object_add(req, "args", string_array((const char *const *)o->command, n_args));
 	json_object_object_add(req, "env", string_array(env, n_env));
 	json_object_object_add(req, "cwd", json_object_new_string(o->cwd ? o->cwd : "/"));
+	if (vm_devices__root_share(o) >= 0)
+		json_object_object_add(req, "root", json_object_new_string(GUEST_ROOT));
 	json_object_object_add(req, "uid", json_object_new_int64(uid));
 	json_object_object_add(req, "gid", json_object_new_int64(gid));
 	json_object_object_add(req, "terminal", json_object_new_boolean(o->tty));
@@ -187,6 +193,8 @@ struct relay {
 	int exit_status;	/* -1 until the wait answer */
 	bool tty;
 	char *process;
+	struct vsock *vs;
+	int stall_ms;		/* KAGE_DEBUG_STALL: dump the vsock state after this long idle */
 	uint8_t pending[RELAY_BUF];
 	size_t pending_len, pending_off;
 	bool stdin_eof;
@@ -294,10 +302,22 @@ static int relay_loop(struct relay *r, struct err **err)
 			{ .fd = r->in, .events = r->pending_len ? POLLOUT : 0 },
 		};
 
-		if (poll(p, 7, -1) < 0) {
+		int n = poll(p, 7, r->stall_ms > 0 ? r->stall_ms : -1);
+
+		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			return err_errno(err, "vm run: poll");
+		}
+		if (n == 0) {
+			pr_warn("vm run: nothing moved for %d ms; the vsock device's state:",
+				r->stall_ms);
+			vsock__dump(r->vs);
+			if (r->vm->console && *serial__tail(r->vm->console))
+				pr_warn("vm run: the guest console's last output:\n%s",
+					serial__tail(r->vm->console));
+			r->stall_ms = 0;	/* once is enough */
+			continue;
 		}
 		if (p[0].revents)
 			return err_msg(err, "the guest stopped before the command ended: %s",
@@ -329,29 +349,74 @@ static int open_stream(struct vsock *vs, struct relay *r, const char *name, stru
 	return fd;
 }
 
+static int mount_one(int ctl, const char *source, const char *target, const char *type,
+		     const char *opt, struct err **err)
+{
+	struct json_object *req = json_object_new_object(), *resp = NULL;
+
+	json_object_object_add(req, "op", json_object_new_string("mount"));
+	json_object_object_add(req, "source", json_object_new_string(source));
+	json_object_object_add(req, "target", json_object_new_string(target));
+	json_object_object_add(req, "type", json_object_new_string(type));
+	if (opt)
+		json_object_object_add(req, "options", string_array(&opt, 1));
+	int ret = agent__request(ctl, req, &resp, err);
+
+	json_object_put(req);
+	json_object_put(resp);
+	return ret;
+}
+
+/*
+ * A share at "/" becomes the command's root: mounted at GUEST_ROOT, with the guest's own
+ * /proc, /sys and /dev inside it where the shared tree has those directories (nothing is
+ * created in the host's tree for them), and every other share mounted under it.
+ */
+static int mount_root(struct vm_opts *o, int ctl, unsigned int i, struct err **err)
+{
+	/* `needs`: the directory of the shared tree whose presence asks for the mount. */
+	static const struct {
+		const char *dir, *needs, *type, *opt;
+	} inner[] = {
+		{ "proc", "proc", "proc", NULL },
+		{ "sys", "sys", "sysfs", NULL },
+		{ "dev", "dev", "devtmpfs", NULL },
+		{ "dev/pts", "dev", "devpts", "newinstance,ptmxmode=0666,mode=0620" },
+	};
+	char tag[16], host[4096], guest[64];
+	struct stat st;
+
+	vm_devices__share_tag(i, tag, sizeof(tag));
+	if (mount_one(ctl, tag, GUEST_ROOT, "virtiofs", o->shares[i].readonly ? "ro" : NULL,
+		      err) < 0)
+		return -1;
+	for (size_t k = 0; k < ARRAY_SIZE(inner); k++) {
+		snprintf(host, sizeof(host), "%s/%s", o->shares[i].host_path, inner[k].needs);
+		if (stat(host, &st) < 0 || !S_ISDIR(st.st_mode))
+			continue;
+		snprintf(guest, sizeof(guest), GUEST_ROOT "/%s", inner[k].dir);
+		if (mount_one(ctl, inner[k].type, guest, inner[k].type, inner[k].opt, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* Each --share, mounted where the command expects it before the command exists. */
 static int mount_shares(struct vm_opts *o, int ctl, struct err **err)
 {
+	int root = vm_devices__root_share(o);
+	char path[4096], tag[16];
+
+	if (root >= 0 && mount_root(o, ctl, root, err) < 0)
+		return err_prefix(err, "vm run: --share %s", o->shares[root].host_path);
 	for (unsigned int i = 0; i < o->nr_shares; i++) {
 		const struct vm_share *sh = &o->shares[i];
-		struct json_object *req = json_object_new_object(), *resp = NULL;
-		char tag[16];
 
+		if ((int)i == root)
+			continue;
 		vm_devices__share_tag(i, tag, sizeof(tag));
-		json_object_object_add(req, "op", json_object_new_string("mount"));
-		json_object_object_add(req, "source", json_object_new_string(tag));
-		json_object_object_add(req, "target", json_object_new_string(sh->guest_path));
-		json_object_object_add(req, "type", json_object_new_string("virtiofs"));
-		if (sh->readonly) {
-			const char *ro = "ro";
-
-			json_object_object_add(req, "options", string_array(&ro, 1));
-		}
-		int ret = agent__request(ctl, req, &resp, err);
-
-		json_object_put(req);
-		json_object_put(resp);
-		if (ret < 0)
+		snprintf(path, sizeof(path), "%s%s", root >= 0 ? GUEST_ROOT : "", sh->guest_path);
+		if (mount_one(ctl, tag, path, "virtiofs", sh->readonly ? "ro" : NULL, err) < 0)
 			return err_prefix(err, "vm run: --share %s", sh->host_path);
 	}
 	return 0;
@@ -422,7 +487,11 @@ int vm_run__command(struct vm_opts *o, struct vm *vm, struct vsock *vs, struct e
 	if (!r)
 		return err_errno(err, "vm run");
 	*r = (struct relay){ .vm = vm, .ctl = -1, .ctl_wait = -1, .sig_fd = -1, .in = -1,
-			     .out = -1, .errs = -1, .exit_status = -1, .tty = o->tty };
+			     .out = -1, .errs = -1, .exit_status = -1, .tty = o->tty, .vs = vs };
+	/* A debugging aid, not an interface: how long the relay may idle before it says why. */
+	const char *stall = getenv("KAGE_DEBUG_STALL");
+
+	r->stall_ms = stall ? atoi(stall) * 1000 : 0;
 	/* The signals were blocked before the VM's threads started (vm_run__block_signals). */
 	sigemptyset(&mask);
 	for (size_t i = 0; i < ARRAY_SIZE(forwarded); i++)

@@ -8,6 +8,7 @@
 #include <linux/virtio_fs.h>
 #include <linux/virtio_ids.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -155,6 +156,33 @@ static const struct virtio_dev_ops fs_ops = {
 	.reset = fs_reset,
 };
 
+/*
+ * Every inode the guest holds is an O_PATH fd here, and a guest keeps every inode it has seen
+ * while its dentry cache lasts: a tar of a few thousand files would hit the usual 1024 or
+ * 4096. Ask for what the kernel allows (fs.nr_open, as root), else for the hard limit.
+ */
+static void raise_nofile(void)
+{
+	struct rlimit lim;
+	unsigned long nr_open = 0;
+	FILE *f = fopen("/proc/sys/fs/nr_open", "re");
+
+	if (f) {
+		if (fscanf(f, "%lu", &nr_open) != 1)
+			nr_open = 0;
+		fclose(f);
+	}
+	if (nr_open) {
+		lim.rlim_cur = lim.rlim_max = nr_open;
+		if (setrlimit(RLIMIT_NOFILE, &lim) == 0)
+			return;
+	}
+	if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
+		lim.rlim_cur = lim.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &lim);
+	}
+}
+
 int virtio_fs__create(struct virtio_fs **out, const char *tag, const struct fs_share_opts *o,
 		      struct err **err)
 {
@@ -174,13 +202,7 @@ int virtio_fs__create(struct virtio_fs **out, const char *tag, const struct fs_s
 			       VIRTIO_FS_TAG_MAX);
 	memcpy(fs->config.tag, tag, len);
 	fs->config.num_request_queues = 1;
-	/* Every inode the guest holds is an O_PATH fd here: allow as many as the host lets us. */
-	struct rlimit nofile;
-
-	if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max) {
-		nofile.rlim_cur = nofile.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &nofile);
-	}
+	raise_nofile();
 	if (fuse_server__create(&fs->srv, o, err) < 0)
 		return err_prefix(err, "virtio-fs '%s'", tag);
 	/* Workers take no signals: those belong to the signalfd of whoever runs the VM. */

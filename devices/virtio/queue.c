@@ -5,6 +5,7 @@
 #include "queue.h"
 
 #include <endian.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <linux/virtio_ring.h>
@@ -332,4 +333,24 @@ size_t iov__from_buf(const struct iovec *iov, unsigned int n, size_t skip, const
 		     size_t len)
 {
 	return iov_copy(iov, n, skip, (void *)buf, len, false);
+}
+
+void virtq__describe(const struct virtq *q, char *buf, size_t size)
+{
+	uint16_t avail = 0, used = 0, used_event = 0, avail_event = 0, flags = 0;
+
+	if (!q->ready) {
+		snprintf(buf, size, "not ready");
+		return;
+	}
+	ring_load16(q, q->avail_gpa, &flags);
+	ring_load16(q, AVAIL_IDX(q), &avail);
+	ring_load16(q, USED_IDX(q), &used);
+	ring_load16(q, USED_EVENT(q), &used_event);
+	ring_load16(q, AVAIL_EVENT(q), &avail_event);
+	snprintf(buf, size,
+		 "size %u avail.idx %u (flags %#x) last_avail %u avail_event %u used.idx %u "
+		 "(ours %u) used_event %u signalled %u%s",
+		 q->size, avail, flags, q->last_avail, avail_event, used, q->used_idx, used_event,
+		 q->signalled_used, q->event_idx ? " event_idx" : "");
 }

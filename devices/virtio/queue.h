@@ -63,6 +63,8 @@ void virtq__unpop(struct virtq *q);
 void virtq__push(struct virtq *q, uint16_t head, uint32_t written);
 /* Whether the driver wants an interrupt for what was pushed since the last one. */
 bool virtq__should_notify(struct virtq *q);
+/* One line of ring state for diagnostics: our indexes and the driver's, event fields too. */
+void virtq__describe(const struct virtq *q, char *buf, size_t size);
 /* Whether the ring has chains we have not taken yet. */
 bool virtq__has_avail(const struct virtq *q);
 

@@ -366,3 +366,32 @@ void vsock__destroy(void *p)
 	pthread_mutex_destroy(&v->dev.lock);
 	free(v);
 }
+
+void vsock__dump(struct vsock *v)
+{
+	static const char *const qnames[] = { "rx", "tx", "event" };
+	char q[256];
+
+	pthread_mutex_lock(&v->dev.lock);
+	pr_warn("vsock: active %d needs_reset %d rx_starved %d ctrl pending %u", v->dev.active,
+		v->dev.needs_reset, v->rx_starved, v->ctrl_len);
+	for (unsigned int i = 0; i < 3; i++) {
+		virtq__describe(&v->dev.queues[i], q, sizeof(q));
+		pr_warn("vsock: %s queue: %s", qnames[i], q);
+	}
+	for (unsigned int i = 0; i < VSOCK_MAX_CONNS; i++) {
+		const struct vsock_conn *c = &v->conns[i];
+
+		if (!c->used)
+			continue;
+		pr_warn("vsock: conn %u->%u state %d fd %d events %#x buf_len %u credit %u "
+			"(peer buf_alloc %u fwd_cnt %u, tx_cnt %u) fwd_cnt %u told %u%s%s%s%s%s%s",
+			c->local_port, c->peer_port, c->state, c->fd, c->events, c->buf_len,
+			vsock_peer_credit(c), c->peer_buf_alloc, c->peer_fwd_cnt, c->tx_cnt,
+			c->fwd_cnt, c->fwd_cnt_told, c->readable ? " readable" : "",
+			c->hup ? " hup" : "", c->unwatched ? " unwatched" : "",
+			c->host_eof ? " host_eof" : "", c->guest_no_send ? " guest_no_send" : "",
+			c->guest_no_recv ? " guest_no_recv" : "");
+	}
+	pthread_mutex_unlock(&v->dev.lock);
+}

@@ -26,6 +26,8 @@ struct virtio_dev *vsock__dev(struct vsock *v);
 /* A socket speaking the hybrid handshake, served like an accepted Unix connection. */
 int vsock__connect_local(struct vsock *v, int *fd, struct err **err);
 void vsock__destroy(void *v);
+/* Logs the device's queues and every connection's state and credit (diagnosing a stall). */
+void vsock__dump(struct vsock *v);
 
 /* Parses and checks a guest packet's header (exposed for unit tests and fuzzing). */
 struct virtio_vsock_hdr;

@@ -121,6 +121,9 @@ static void child_identity(const struct proc_spec *s)
 	for (size_t i = 0; i < s->nrlimits; i++)
 		if (setrlimit(s->rlimits[i].resource, &s->rlimits[i].lim) < 0)
 			child_fail("setrlimit %d", s->rlimits[i].resource);
+	/* Into the process's root while we still may; PATH is searched there, after this. */
+	if (s->root && (chroot(s->root) < 0 || chdir("/") < 0))
+		child_fail("chroot '%s'", s->root);
 	/* Unprivileged (tests), dropping the supplementary groups is neither possible nor asked. */
 	if (s->ngids || (s->set_user && geteuid() == 0))
 		if (setgroups(s->ngids, s->gids) < 0)

@@ -25,6 +25,7 @@ struct proc_spec {
 	char **argv;	/* NULL-terminated, at least one */
 	char **envp;	/* NULL-terminated */
 	const char *cwd;
+	const char *root;	/* chroot here first (a mounted share), or NULL */
 	bool set_user;	/* uid and gid given */
 	uid_t uid;
 	gid_t gid;

@@ -158,10 +158,13 @@ int spec__parse(struct json_object *req, struct proc_spec *s, struct err **err)
 	if (!s->argv[0])
 		return err_msg(err, "'args' must not be empty");
 	if (parse_env(req, s, err) < 0 || req__string(req, "cwd", false, &s->cwd, err) < 0 ||
+	    req__string(req, "root", false, &s->root, err) < 0 ||
 	    parse_user(req, s, err) < 0 || parse_rlimits(req, s, err) < 0 ||
 	    parse_console(req, s, err) < 0 || req__bool(req, "stdin", &s->has_stdin, err) < 0 ||
 	    req__bool(req, "init", &s->init, err) < 0)
 		return -1;
+	if (s->root && s->root[0] != '/')
+		return err_msg(err, "'root' must be an absolute path, not '%s'", s->root);
 	if (s->cwd && s->cwd[0] != '/')
 		return err_msg(err, "'cwd' must be an absolute path, not '%s'", s->cwd);
 	return 0;

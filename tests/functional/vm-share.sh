@@ -44,6 +44,7 @@ echo y >xb && ./fsops setxattr xb user.gone v && ./fsops removexattr xb user.gon
 echo 0123456789 >mm && ./fsops mmap-write mm 2 AB && ./fsops mmap-read mm 0 10 >mm.read
 mkdir x && tar -xf in.tar -C x && tar -cf out.tar -C x .
 ./fsops writers . 4 16
+mkdir many && (cd many && i=0 && while [ $i -lt 6000 ]; do : >f$i; i=$((i+1)); done)
 for l in abs-link rel-link ../outside-secret; do cat "$l"; done >escape.out 2>&1
 ls -la /mnt/s >listing
 sync
@@ -91,6 +92,8 @@ for i in 0 1 2 3; do
 	check "concurrent writer $i wrote its 16 MiB intact" \
 		test "$(sha256sum <"$s/writer$i" 2>&1)" = "$want"
 done
+check "6000 files created in one directory, more than the usual fd limit (got $(ls "$s/many" | wc -l))" \
+	test "$(ls "$s/many" | wc -l)" = 6000
 check "planted symlinks lead nowhere outside the share" bash -c "! grep -q SECRET '$s/escape.out'"
 check "the files the guest created belong to root on the host" test "$(stat -c %u:%g "$s/big")" = 0:0
 
@@ -103,6 +106,27 @@ check "a file created by guest uid 1000 is owned by 1000:1000 on the host" \
 contains "a read-only share can be read" "$(cat "$base/out2")" "read me"
 contains "and refuses writes" "$(cat "$base/out2")" "Read-only file system"
 check "and nothing was created in it" test ! -e "$base/ro/new"
+
+# A share as the guest's root: the command runs chrooted in it, with the guest's own /proc
+# and /dev where the tree has those directories, and other shares mounted inside it.
+r=$base/rootfs
+mkdir -p "$r/bin" "$r/etc" "$r/proc" "$r/dev" "$r/data"
+cp /bin/busybox "$r/bin/busybox"
+for a in sh cat ls echo test; do ln -s busybox "$r/bin/$a"; done
+echo "the shared root" >"$r/etc/motd"
+out=$(run --share "$r:/" --share "$s:/data:ro" -- /bin/sh -c '
+	cat /etc/motd; test -d /proc/1 && echo proc-ok; test -c /dev/null && echo dev-ok
+	cat /data/small; echo written >/etc/from-guest' 2>&1)
+rc=$?
+check "a share as / runs the command in it (status $rc)" test "$rc" = 0
+contains "the command sees the shared tree as its root" "$out" "the shared root"
+contains "with the guest's /proc" "$out" "proc-ok"
+contains "and /dev" "$out" "dev-ok"
+contains "and the other share inside it" "$out" "hello"
+check "what it writes lands in the host tree" test "$(cat "$r/etc/from-guest" 2>&1)" = written
+check "and nothing was created for the guest's mounts" test -z "$(find "$r/proc" "$r/dev" -mindepth 1)"
+bad=$(run --share "$r:/" --share "$s:/" -- true 2>&1)
+contains "two shares as / are refused" "$bad" "only one share"
 
 out=$(run --share "$base/nonexistent:/mnt/x" -- true 2>&1)
 rc=$?
