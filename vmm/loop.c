@@ -11,6 +11,14 @@
 
 #include "../lib/log.h"
 
+#define STOP_EVENT UINT64_MAX
+
+/* What an fd's epoll events carry: its slot and that slot's generation. */
+static uint64_t event_key(const struct loop *l, const struct loop_handler *h)
+{
+	return (uint64_t)h->gen << 32 | (uint64_t)(h - l->handlers);
+}
+
 int loop__init(struct loop *l, struct err **err)
 {
 	memset(l, 0, sizeof(*l));
@@ -23,7 +31,7 @@ int loop__init(struct loop *l, struct err **err)
 	l->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (l->stop_fd < 0)
 		return err_errno(err, "eventfd");
-	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = STOP_EVENT };
 
 	if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, l->stop_fd, &ev) < 0)
 		return err_errno(err, "epoll_ctl");
@@ -42,8 +50,8 @@ int loop__add(struct loop *l, int fd, uint32_t events, loop_fn fn, void *opaque,
 		pthread_mutex_unlock(&l->lock);
 		return err_msg(err, "event loop: too many file descriptors");
 	}
-	*h = (struct loop_handler){ .fd = fd, .fn = fn, .opaque = opaque };
-	struct epoll_event ev = { .events = events, .data.ptr = h };
+	*h = (struct loop_handler){ .fd = fd, .fn = fn, .opaque = opaque, .gen = h->gen + 1 };
+	struct epoll_event ev = { .events = events, .data.u64 = event_key(l, h) };
 
 	if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
 		h->fd = -1;
@@ -66,7 +74,7 @@ int loop__modify(struct loop *l, int fd, uint32_t events)
 {
 	pthread_mutex_lock(&l->lock);
 	struct loop_handler *h = find(l, fd);
-	struct epoll_event ev = { .events = events, .data.ptr = h };
+	struct epoll_event ev = { .events = events, .data.u64 = h ? event_key(l, h) : 0 };
 	int ret = h ? epoll_ctl(l->epfd, EPOLL_CTL_MOD, fd, &ev) : -1;
 
 	pthread_mutex_unlock(&l->lock);
@@ -90,12 +98,22 @@ int loop__del(struct loop *l, int fd)
 static bool dispatch(struct loop *l, const struct epoll_event *evs, int n)
 {
 	for (int i = 0; i < n; i++) {
-		struct loop_handler *h = evs[i].data.ptr;
+		uint64_t key = evs[i].data.u64;
+		struct loop_handler *h = &l->handlers[(uint32_t)key % LOOP_MAX_HANDLERS];
+		loop_fn fn = NULL;
+		void *opaque = NULL;
 
-		if (!h)
-			return false;	/* the stop eventfd */
-		if (h->fd >= 0)
-			h->fn(h->opaque, evs[i].events);
+		if (key == STOP_EVENT)
+			return false;
+		/* Called without the lock: a handler may add or remove fds itself. */
+		pthread_mutex_lock(&l->lock);
+		if (h->fd >= 0 && h->gen == (uint32_t)(key >> 32)) {
+			fn = h->fn;
+			opaque = h->opaque;
+		}
+		pthread_mutex_unlock(&l->lock);
+		if (fn)
+			fn(opaque, evs[i].events);
 	}
 	return true;
 }

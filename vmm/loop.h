@@ -16,6 +16,12 @@ struct loop_handler {
 	int fd;
 	loop_fn fn;
 	void *opaque;
+	/*
+	 * Bumped each time the slot is taken. An epoll_wait batch can still hold an event of an
+	 * fd removed meanwhile, whose slot another thread may already have given to a new fd:
+	 * the event names slot and generation, so it cannot reach the new fd's handler.
+	 */
+	uint32_t gen;
 };
 
 #define LOOP_MAX_HANDLERS 64
