@@ -319,9 +319,14 @@ static int relay_loop(struct relay *r, struct err **err)
 			r->stall_ms = 0;	/* once is enough */
 			continue;
 		}
-		if (p[0].revents)
+		if (p[0].revents) {
+			/* A panic or oops says more than "triple fault": show what it printed. */
+			if (r->vm->console && *serial__tail(r->vm->console))
+				pr_err("the guest console's last output:\n%s",
+				       serial__tail(r->vm->console));
 			return err_msg(err, "the guest stopped before the command ended: %s",
 				       r->vm->stop_msg);
+		}
 		if (p[1].revents)
 			forward_signal(r);
 		if (p[2].revents && take_exit(r, err) < 0)

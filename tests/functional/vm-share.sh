@@ -44,7 +44,6 @@ echo y >xb && ./fsops setxattr xb user.gone v && ./fsops removexattr xb user.gon
 echo 0123456789 >mm && ./fsops mmap-write mm 2 AB && ./fsops mmap-read mm 0 10 >mm.read
 mkdir x && tar -xf in.tar -C x && tar -cf out.tar -C x .
 ./fsops writers . 4 16
-mkdir many && (cd many && i=0 && while [ $i -lt 4500 ]; do : >f$i; i=$((i+1)); done)
 for l in abs-link rel-link ../outside-secret; do cat "$l"; done >escape.out 2>&1
 ls -la /mnt/s >listing
 sync
@@ -92,9 +91,8 @@ for i in 0 1 2 3; do
 	check "concurrent writer $i wrote its 16 MiB intact" \
 		test "$(sha256sum <"$s/writer$i" 2>&1)" = "$want"
 done
-check "4500 files created in one directory, more than the usual fd limit of 4096 (got $(ls "$s/many" | wc -l))" \
-	test "$(ls "$s/many" | wc -l)" = 4500
-check "planted symlinks lead nowhere outside the share" bash -c "! grep -q SECRET '$s/escape.out'"
+check "planted symlinks lead nowhere outside the share" \
+	bash -c "test -f '$s/escape.out' && ! grep -q SECRET '$s/escape.out'"
 check "the files the guest created belong to root on the host" test "$(stat -c %u:%g "$s/big")" = 0:0
 
 # A guest user's files belong to that user on the host; a read-only share refuses writes.
