@@ -53,7 +53,7 @@ int frame__encode(struct json_object *obj, char **buf, size_t *len, struct err *
 	return 0;
 }
 
-static bool only_space(const char *p, size_t len)
+bool json__only_space(const char *p, size_t len)
 {
 	for (size_t i = 0; i < len; i++)
 		if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r' && p[i] != '\n')
@@ -87,7 +87,7 @@ int frame__parse(const char *data, size_t len, struct json_object **obj, struct 
 	if (!o)
 		return err_msg(err, "frame: invalid JSON: %s", json_tokener_error_desc(jerr));
 	/* An embedded NUL ends parsing early: what follows it is trailing data, never ignored. */
-	if (end > len || !only_space(data + end, len - end)) {
+	if (end > len || !json__only_space(data + end, len - end)) {
 		json_object_put(o);
 		return err_msg(err, "frame: trailing data after the JSON value");
 	}

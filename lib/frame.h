@@ -53,4 +53,7 @@ size_t frame_decoder__want(const struct frame_decoder *d);
 int frame_decoder__feed(struct frame_decoder *d, const void *data, size_t len, size_t *used,
 			struct json_object **obj, struct err **err);
 
+/* Whether p[0..len) is JSON whitespace only (what may surround a JSON text). */
+bool json__only_space(const char *p, size_t len);
+
 #endif

@@ -11,6 +11,7 @@
 
 #include "../lib/cleanup.h"
 #include "../lib/err.h"
+#include "../lib/frame.h"
 
 /* The deepest real spec is 7 levels (linux.seccomp.syscalls[].args[]); room for extensions. */
 #define OCI_JSON_DEPTH 64
@@ -149,14 +150,6 @@ static int prescan(const char *text, size_t len, size_t *top_end, struct err **e
 	return 0;
 }
 
-static bool only_space(const char *p, size_t len)
-{
-	for (size_t i = 0; i < len; i++)
-		if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r' && p[i] != '\n')
-			return false;
-	return true;
-}
-
 int oci_json__parse(const char *text, size_t len, struct json_object **out, struct err **err)
 {
 	struct json_tokener *tok;
@@ -168,12 +161,12 @@ int oci_json__parse(const char *text, size_t len, struct json_object **out, stru
 	if (len > OCI_SPEC_MAX_SIZE)
 		return err_msg(err, "config.json: %zu bytes is larger than the %u-byte limit", len,
 			       OCI_SPEC_MAX_SIZE);
-	if (only_space(text, len))
+	if (json__only_space(text, len))
 		return err_msg(err, "config.json: empty");
 	if (prescan(text, len, &top_end, err) < 0)
 		return -1;
-	if (!only_space(text + top_end, len - top_end)) {
-		while (only_space(text + top_end, 1))
+	if (!json__only_space(text + top_end, len - top_end)) {
+		while (json__only_space(text + top_end, 1))
 			top_end++;
 		return scan_fail(text, top_end, err, "trailing data after the JSON object");
 	}
@@ -200,7 +193,7 @@ int oci_json__parse(const char *text, size_t len, struct json_object **out, stru
 			       col, json_tokener_error_desc(jerr));
 	}
 	/* Only if json-c and prescan() disagree on where the value ends: refuse, never guess. */
-	if (!only_space(text + end, top_end - end)) {
+	if (!json__only_space(text + end, top_end - end)) {
 		json_object_put(o);
 		return scan_fail(text, end, err, "trailing data after the JSON object");
 	}

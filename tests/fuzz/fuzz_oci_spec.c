@@ -1,4 +1,4 @@
-// sources: runtime/oci_spec.c runtime/oci_spec_json.c runtime/oci_spec_process.c runtime/oci_spec_linux.c runtime/oci_spec_seccomp.c lib/err.c
+// sources: runtime/oci_spec.c runtime/oci_spec_json.c runtime/oci_spec_process.c runtime/oci_spec_linux.c runtime/oci_spec_seccomp.c lib/err.c lib/frame.c lib/log.c lib/io.c
 // libs: -ljson-c
 /*
  * config.json parsing fed arbitrary bytes: it must never crash or leak, and a spec it accepts
