@@ -8,6 +8,7 @@
 
 struct globals {
 	const char *root;	/* state directory (--root) */
+	const char *config_path;	/* --config: kage's settings file (runtime/config.h) */
 	const char *log_path;	/* --log */
 	bool log_json;		/* --log-format json */
 	bool debug;
@@ -26,8 +27,23 @@ struct verb {
 
 /* Every verb lives in its own runtime/cmd_<verb>.c. */
 int cmd_check(const struct globals *g, int argc, char **argv, struct err **err);
+int cmd_env(const struct globals *g, int argc, char **argv, struct err **err);
+int cmd_features(const struct globals *g, int argc, char **argv, struct err **err);
+int cmd_spec(const struct globals *g, int argc, char **argv, struct err **err);
 int cmd_vm(const struct globals *g, int argc, char **argv, struct err **err);
 int cmd_version(const struct globals *g, int argc, char **argv, struct err **err);
+int cmd_create(const struct globals *g, int argc, char **argv, struct err **err);
+int cmd_start(const struct globals *g, int argc, char **argv, struct err **err);
+int cmd_state(const struct globals *g, int argc, char **argv, struct err **err);
+int cmd_kill(const struct globals *g, int argc, char **argv, struct err **err);
+int cmd_delete(const struct globals *g, int argc, char **argv, struct err **err);
+int cmd_list(const struct globals *g, int argc, char **argv, struct err **err);
+int cmd_run(const struct globals *g, int argc, char **argv, struct err **err);
+int cmd_exec(const struct globals *g, int argc, char **argv, struct err **err);
+int cmd_ps(const struct globals *g, int argc, char **argv, struct err **err);
+int cmd_pause(const struct globals *g, int argc, char **argv, struct err **err);
+int cmd_resume(const struct globals *g, int argc, char **argv, struct err **err);
+int cmd_update(const struct globals *g, int argc, char **argv, struct err **err);
 
 /* Returns true when argv holds -h/--help; verbs print their own usage then. */
 bool cli__wants_help(int argc, char **argv);

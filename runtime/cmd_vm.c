@@ -32,7 +32,6 @@
 #define MIN_MEM_MIB 32
 #define DEFAULT_CPUS 1
 #define MAX_CPUS 254
-#define GUEST_CID 3	/* the first CID not reserved (0-2) */
 
 
 static void usage(FILE *out)
@@ -228,6 +227,14 @@ static int parse_opts(int argc, char **argv, struct vm_opts *o, struct err **err
 	return 0;
 }
 
+void vm_cli__embedded_images(struct vm_config *cfg)
+{
+	cfg->kernel = kage_kernel_start;
+	cfg->kernel_size = kage_kernel_end - kage_kernel_start;
+	cfg->initrd = kage_initrd_start;
+	cfg->initrd_size = kage_initrd_end - kage_initrd_start;
+}
+
 static int load_images(struct vm_opts *o, struct err **err)
 {
 	struct vm_config *cfg = &o->cfg;
@@ -313,35 +320,6 @@ static int watch_signals(struct vm *vm, sigset_t *mask, struct err **err)
 	if (vm->stop_signal_fd < 0)
 		return err_errno(err, "signalfd");
 	return loop__add(&vm->loop, vm->stop_signal_fd, EPOLLIN, on_signal, vm, err);
-}
-
-/* Every VM gets a vsock device: it is how kage reaches the guest agent. */
-static int add_vsock(struct vm *vm, struct vm_opts *o, struct vsock **out, struct err **err)
-{
-	struct vsock *v = NULL;
-
-	if (vsock__create(&v, &vm->loop, GUEST_CID, o->vsock_path, err) < 0) {
-		vsock__destroy(v);
-		return -1;
-	}
-	if (vm__own(vm, v, vsock__destroy) < 0) {
-		vsock__destroy(v);
-		return err_msg(err, "too many devices");
-	}
-	if (virtio_mmio__add(vm, vsock__dev(v), err) < 0)
-		return -1;
-	if (out)
-		*out = v;
-	return 0;
-}
-
-int vm_cli__create(struct vm_opts *o, struct vm **vm, struct vsock **vs, struct err **err)
-{
-	if (vcpu__install_kick_handler(err) < 0 || vm__create(vm, &o->cfg, err) < 0)
-		return -1;
-	if (add_vsock(*vm, o, vs, err) < 0)
-		return -1;
-	return vm_devices__add(*vm, o, err);
 }
 
 static int run_vm(struct vm_opts *o, struct err **err)

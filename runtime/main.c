@@ -2,17 +2,35 @@
  * kage's entry point: parse the global options runc accepts, then dispatch to a verb.
  * Errors travel up as struct err and are reported exactly once, here.
  */
+#include <dirent.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "../lib/cleanup.h"
 #include "../lib/log.h"
 #include "cli.h"
 
 static const struct verb verbs[] = {
+	{ "create", cmd_create, "create a container (its microVM boots, its process waits)" },
+	{ "start", cmd_start, "start a created container's process" },
+	{ "run", cmd_run, "create and start a container, and wait for it" },
+	{ "exec", cmd_exec, "run another process in a running container" },
+	{ "state", cmd_state, "print a container's state as JSON" },
+	{ "kill", cmd_kill, "send a signal to a container's process" },
+	{ "delete", cmd_delete, "delete a stopped container (--force: any)" },
+	{ "list", cmd_list, "list the containers" },
+	{ "ps", cmd_ps, "list a container's processes" },
+	{ "pause", cmd_pause, "stop a container's vCPUs" },
+	{ "resume", cmd_resume, "restart a paused container's vCPUs" },
+	{ "update", cmd_update, "change a container's resources (refused: fixed at create)" },
 	{ "check", cmd_check, "check whether this host can run kage's microVMs" },
+	{ "env", cmd_env, "print kage's settings in effect and where each came from" },
+	{ "features", cmd_features, "print the OCI features kage supports, as JSON" },
+	{ "spec", cmd_spec, "write a default config.json into a bundle" },
 	{ "vm", cmd_vm, "boot a microVM on the embedded kernel (no container)" },
 	{ "version", cmd_version, "print the version and the libraries built in" },
 };
@@ -28,6 +46,8 @@ static void usage(FILE *out)
 	fprintf(out,
 		"\nGlobal options:\n"
 		"  --root DIR          state directory (default /run/kage)\n"
+		"  --config FILE       kage's settings (default $KAGE_CONFIG, then\n"
+		"                      /etc/kage/config.json; see kage env)\n"
 		"  --log FILE          write the log to FILE instead of stderr\n"
 		"  --log-format FMT    text (default) or json\n"
 		"  --debug             log debug messages\n"
@@ -36,10 +56,11 @@ static void usage(FILE *out)
 		"  -h, --help          this help; COMMAND --help for a command's\n");
 }
 
-enum { OPT_ROOT = 256, OPT_LOG, OPT_LOG_FORMAT, OPT_DEBUG, OPT_SYSTEMD_CGROUP };
+enum { OPT_ROOT = 256, OPT_LOG, OPT_LOG_FORMAT, OPT_DEBUG, OPT_SYSTEMD_CGROUP, OPT_CONFIG };
 
 static const struct option global_opts[] = {
 	{ "root", required_argument, NULL, OPT_ROOT },
+	{ "config", required_argument, NULL, OPT_CONFIG },
 	{ "log", required_argument, NULL, OPT_LOG },
 	{ "log-format", required_argument, NULL, OPT_LOG_FORMAT },
 	{ "debug", no_argument, NULL, OPT_DEBUG },
@@ -61,6 +82,9 @@ static int parse_globals(int argc, char **argv, struct globals *g, int *exit_cod
 		switch (c) {
 		case OPT_ROOT:
 			g->root = optarg;
+			break;
+		case OPT_CONFIG:
+			g->config_path = optarg;
 			break;
 		case OPT_LOG:
 			g->log_path = optarg;
@@ -97,12 +121,36 @@ static int parse_globals(int argc, char **argv, struct globals *g, int *exit_cod
 	return optind;
 }
 
+/*
+ * Whatever our caller left open beyond stdio is not ours: a pipe's write end leaked by a
+ * shim would keep the container's stdin from ever seeing EOF, since the sandbox and exec
+ * relays live as long as the workload. runc's init closes them the same way.
+ */
+static void close_inherited_fds(void)
+{
+	if (syscall(SYS_close_range, 3, ~0U, 0) == 0)
+		return;
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		int fd = atoi(e->d_name);
+
+		if (fd > 2 && fd != dirfd(d))
+			close(fd);
+	}
+	closedir(d);
+}
+
 int main(int argc, char **argv)
 {
 	struct globals g = { .root = "/run/kage" };
 	_cleanup_err_ struct err *err = NULL;
 	int exit_code = 1, idx;
 
+	close_inherited_fds();
 	idx = parse_globals(argc, argv, &g, &exit_code, &err);
 	if (idx < 0) {
 		if (err)

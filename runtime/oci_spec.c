@@ -192,6 +192,22 @@ int oci_spec__parse(const char *json_text, size_t len, struct oci_spec **out, st
 	return 0;
 }
 
+int oci_spec__parse_process(const char *json_text, size_t len, struct oci_process *p,
+			    struct err **err)
+{
+	struct json_object *o = NULL;
+	int ret;
+
+	memset(p, 0, sizeof(*p));
+	if (oci_json__parse(json_text, len, &o, err) < 0)
+		return -1;
+	ret = oci_process__parse(o, "process", p, err);
+	json_object_put(o);
+	if (ret < 0)
+		oci_process__free(p);
+	return ret;
+}
+
 /*
  * base + "/" + rel with ".", ".." and repeated slashes folded away, lexically as Go's
  * filepath.Join does: the rootfs may not exist yet, and symlinks in it are the container's.

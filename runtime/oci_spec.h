@@ -246,9 +246,22 @@ int oci_spec__parse(const char *json_text, size_t len, struct oci_spec **out, st
 /* Makes root.path and relative bind-mount sources absolute (lexically) against bundle_dir. */
 int oci_spec__resolve(struct oci_spec *s, const char *bundle_dir, struct err **err);
 void oci_spec__free(struct oci_spec *s);
+/* A process object alone (runc exec --process FILE), checked as config.json's process. */
+int oci_spec__parse_process(const char *json_text, size_t len, struct oci_process *p,
+			    struct err **err);
+void oci_process__free(struct oci_process *p);
+/* "RLIMIT_NOFILE" for RLIMIT_NOFILE; NULL for a number without a name. */
+const char *oci_rlimit__name(int resource);
 
 /* Names for messages and logs: "pid", "prestart", ... */
 const char *oci_ns__name(enum oci_ns_type type);
 const char *oci_hook__name(enum oci_hook_kind kind);
+
+/* The i-th name the parser accepts, NULL past the last: what `kage features` lists. */
+const char *oci_cap__name_at(size_t i);
+const char *oci_seccomp__action_at(size_t i);
+const char *oci_seccomp__op_at(size_t i);
+const char *oci_seccomp__arch_at(size_t i);
+const char *oci_seccomp__flag_at(size_t i);
 
 #endif

@@ -46,11 +46,24 @@ static const struct oci_name rlimit_names[] = {
 	{ "RLIMIT_RTPRIO", RLIMIT_RTPRIO },	  { "RLIMIT_RTTIME", RLIMIT_RTTIME },
 };
 
+const char *oci_rlimit__name(int resource)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(rlimit_names); i++)
+		if (rlimit_names[i].value == resource)
+			return rlimit_names[i].name;
+	return NULL;
+}
+
 static const char *const cap_set_keys[OCI_CAP_NSETS] = {
 	[OCI_CAP_BOUNDING] = "bounding",	 [OCI_CAP_EFFECTIVE] = "effective",
 	[OCI_CAP_INHERITABLE] = "inheritable", [OCI_CAP_PERMITTED] = "permitted",
 	[OCI_CAP_AMBIENT] = "ambient",
 };
+
+const char *oci_cap__name_at(size_t i)
+{
+	return i < ARRAY_SIZE(cap_names) ? cap_names[i].name : NULL;
+}
 
 /* The largest uid/gid: (uid_t)-1 means "unchanged" to the kernel, never a real id. */
 #define OCI_ID_MAX 4294967294ULL

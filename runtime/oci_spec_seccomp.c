@@ -47,6 +47,26 @@ static const struct oci_name filter_flags[] = {
 	{ "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", 0 },
 };
 
+const char *oci_seccomp__action_at(size_t i)
+{
+	return i < ARRAY_SIZE(actions) ? actions[i].name : NULL;
+}
+
+const char *oci_seccomp__op_at(size_t i)
+{
+	return i < ARRAY_SIZE(ops) ? ops[i].name : NULL;
+}
+
+const char *oci_seccomp__arch_at(size_t i)
+{
+	return i < ARRAY_SIZE(arches) ? arches[i].name : NULL;
+}
+
+const char *oci_seccomp__flag_at(size_t i)
+{
+	return i < ARRAY_SIZE(filter_flags) ? filter_flags[i].name : NULL;
+}
+
 /* Six syscall arguments on every Linux architecture. */
 #define OCI_SCMP_MAX_ARG 5
 

@@ -2,6 +2,7 @@
 #ifndef KAGE_RUNTIME_VM_CLI_H
 #define KAGE_RUNTIME_VM_CLI_H
 
+#include <signal.h>
 #include <stdbool.h>
 
 #include "../lib/err.h"
@@ -10,6 +11,7 @@
 struct vsock;
 
 #define VM_ENV_MAX 64
+#define GUEST_CID 3	/* the first CID not reserved (0-2) */
 #define VM_SHARES_MAX 8
 #define VM_DISKS_MAX 8
 
@@ -69,5 +71,9 @@ void vm_devices__free(struct vm_opts *o);
 int vm_run__command(struct vm_opts *o, struct vm *vm, struct vsock *vs, struct err **err);
 /* Blocks the signals the relay forwards; before any VM thread exists, so they inherit it. */
 void vm_run__block_signals(void);
+/* The signals a relay forwards to its process. */
+void vm_run__forwarded(sigset_t *mask);
+/* The embedded guest kernel and initramfs, in cfg (cmd_vm.c: the images live in the binary). */
+void vm_cli__embedded_images(struct vm_config *cfg);
 
 #endif

@@ -10,6 +10,7 @@
 #include "../devices/virtio/blk.h"
 #include "../devices/virtio/fs.h"
 #include "../devices/virtio/mmio.h"
+#include "../devices/virtio/vsock.h"
 #include "../lib/cleanup.h"
 #include "../lib/log.h"
 #include "vm_cli.h"
@@ -171,4 +172,33 @@ void vm_devices__free(struct vm_opts *o)
 	for (unsigned int i = 0; i < o->nr_arg_copies; i++)
 		free(o->arg_copies[i]);
 	o->nr_arg_copies = 0;
+}
+
+/* Every VM gets a vsock device: it is how kage reaches the guest agent. */
+static int add_vsock(struct vm *vm, struct vm_opts *o, struct vsock **out, struct err **err)
+{
+	struct vsock *v = NULL;
+
+	if (vsock__create(&v, &vm->loop, GUEST_CID, o->vsock_path, err) < 0) {
+		vsock__destroy(v);
+		return -1;
+	}
+	if (vm__own(vm, v, vsock__destroy) < 0) {
+		vsock__destroy(v);
+		return err_msg(err, "too many devices");
+	}
+	if (virtio_mmio__add(vm, vsock__dev(v), err) < 0)
+		return -1;
+	if (out)
+		*out = v;
+	return 0;
+}
+
+int vm_cli__create(struct vm_opts *o, struct vm **vm, struct vsock **vs, struct err **err)
+{
+	if (vcpu__install_kick_handler(err) < 0 || vm__create(vm, &o->cfg, err) < 0)
+		return -1;
+	if (add_vsock(*vm, o, vs, err) < 0)
+		return -1;
+	return vm_devices__add(*vm, o, err);
 }

@@ -157,8 +157,15 @@ static void *vcpu_thread(void *arg)
 	pthread_setname_np(pthread_self(), name);
 	while (__atomic_load_n(&vcpu->vm->stop, __ATOMIC_ACQUIRE) == VM_RUNNING) {
 		if (ioctl(vcpu->fd, KVM_RUN, 0) < 0) {
-			if (errno == EINTR || errno == EAGAIN)
+			if (errno == EINTR || errno == EAGAIN) {
+				/* A kick: for a stop (the loop ends) or a pause (we park). */
+				if (__atomic_load_n(&vcpu->vm->paused, __ATOMIC_ACQUIRE)) {
+					__atomic_store_n(&vcpu->run->immediate_exit, 0,
+							 __ATOMIC_SEQ_CST);
+					vm__park_vcpu(vcpu->vm);
+				}
 				continue;
+			}
 			vm__request_stop(vcpu->vm, VM_STOP_ERROR, "vCPU %u: KVM_RUN: %s%s",
 					 vcpu->id, strerror(errno), pvm_hint());
 			break;

@@ -90,6 +90,7 @@ int vm__create(struct vm **out, const struct vm_config *cfg, struct err **err)
 	vm->kvm_fd = vm->vm_fd = vm->stop_fd = vm->stop_signal_fd = -1;
 	vm->nr_vcpus = cfg->nr_vcpus;
 	pthread_mutex_init(&vm->stop_lock, NULL);
+	pthread_cond_init(&vm->pause_cond, NULL);
 	*out = vm;	/* the caller destroys it on any failure below */
 
 	if (loop__init(&vm->loop, err) < 0)
@@ -159,6 +160,8 @@ void vm__request_stop(struct vm *vm, enum vm_stop why, const char *fmt, ...)
 		snprintf(vm->stop_msg, sizeof(vm->stop_msg), "the guest kernel panicked: %s",
 			 vm->panic_msg);
 	}
+	/* Parked vCPUs must see the stop too. */
+	pthread_cond_broadcast(&vm->pause_cond);
 	pthread_mutex_unlock(&vm->stop_lock);
 
 	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
@@ -174,6 +177,44 @@ void vm__stop_for_signal(struct vm *vm, int sig)
 		vm->stop_signal = sig;
 	pthread_mutex_unlock(&vm->stop_lock);
 	vm__request_stop(vm, VM_STOP_SIGNAL, "stopped by signal %s", strsignal(sig));
+}
+
+void vm__pause(struct vm *vm)
+{
+	unsigned int running = 0;
+
+	pthread_mutex_lock(&vm->stop_lock);
+	vm->paused = true;
+	pthread_mutex_unlock(&vm->stop_lock);
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
+		vcpu__kick(&vm->vcpus[i]);
+		running += vm->vcpus[i].started;
+	}
+	pthread_mutex_lock(&vm->stop_lock);
+	while (vm->parked < running && vm->stop == VM_RUNNING)
+		pthread_cond_wait(&vm->pause_cond, &vm->stop_lock);
+	pthread_mutex_unlock(&vm->stop_lock);
+}
+
+void vm__resume(struct vm *vm)
+{
+	pthread_mutex_lock(&vm->stop_lock);
+	vm->paused = false;
+	pthread_cond_broadcast(&vm->pause_cond);
+	pthread_mutex_unlock(&vm->stop_lock);
+}
+
+void vm__park_vcpu(struct vm *vm)
+{
+	pthread_mutex_lock(&vm->stop_lock);
+	if (vm->paused && vm->stop == VM_RUNNING) {
+		vm->parked++;
+		pthread_cond_broadcast(&vm->pause_cond);
+		while (vm->paused && vm->stop == VM_RUNNING)
+			pthread_cond_wait(&vm->pause_cond, &vm->stop_lock);
+		vm->parked--;
+	}
+	pthread_mutex_unlock(&vm->stop_lock);
 }
 
 void vm__note_panic(struct vm *vm, const char *line)
@@ -253,5 +294,6 @@ void vm__destroy(struct vm *vm)
 	gmem__free(&vm->mem);
 	serial__destroy(vm->console);
 	pthread_mutex_destroy(&vm->stop_lock);
+	pthread_cond_destroy(&vm->pause_cond);
 	free(vm);
 }

@@ -69,7 +69,10 @@ struct vm {
 	struct serial *console;
 	const struct vm_config *cfg;
 
-	pthread_mutex_t stop_lock;
+	pthread_mutex_t stop_lock;	/* also guards the pause state below */
+	pthread_cond_t pause_cond;
+	bool paused;			/* asked to pause: vCPUs park outside KVM_RUN */
+	unsigned int parked;		/* vCPUs parked now */
 	enum vm_stop stop;
 	int stop_signal;	/* for VM_STOP_SIGNAL */
 	char stop_msg[512];
@@ -105,6 +108,11 @@ void vm__destroy(struct vm *vm);
 void vm__request_stop(struct vm *vm, enum vm_stop why, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void vm__stop_for_signal(struct vm *vm, int sig);
+/* Parks every vCPU outside KVM_RUN and returns once all are parked; devices keep running. */
+void vm__pause(struct vm *vm);
+void vm__resume(struct vm *vm);
+/* vcpu.c: a vCPU thread parks here while the VM is paused. */
+void vm__park_vcpu(struct vm *vm);
 /* Records the console's "Kernel panic" line so the reset that follows is reported as a panic. */
 void vm__note_panic(struct vm *vm, const char *line);
 int vm__irq_line(struct vm *vm, unsigned int irq, int level);

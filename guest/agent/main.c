@@ -37,6 +37,7 @@ enum shutdown_phase { RUNNING, TERMINATING, KILLING };
 
 struct agent {
 	bool pid1;
+	bool test_mode;
 	enum shutdown_phase phase;
 	struct listeners listen;
 	struct watch ctl_w, io_w, sig_w, timer_w;
@@ -51,6 +52,11 @@ static void arm_timer(int ms)
 	if (timerfd_settime(agent.timer_w.fd, 0, &its, NULL) < 0 ||
 	    watch__set(&agent.timer_w, EPOLLIN, NULL) < 0)
 		loop__quit(); /* no timer, no grace: exit now */
+}
+
+bool agent__test_mode(void)
+{
+	return agent.test_mode;
 }
 
 bool agent__shutting_down(void)
@@ -257,6 +263,7 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	agent.test_mode = unix_prefix != NULL;
 	ensure_stdio();
 	log__init(NULL, LOG_TEXT, debug ? LOG_DEBUG : LOG_INFO, NULL);
 	if (setup(unix_prefix, &err) < 0 || loop__run(collect, &err) < 0) {

@@ -6,13 +6,4 @@
  * the guest and the host would learn nothing. */
 void mounts__setup(void);
 
-struct err;
-
-/*
- * Mounts source on target (created with its parents), as the host asked: options are mount(8)
- * words; the flag words (ro, nosuid, bind, ...) become flags and the rest the fs's data.
- */
-int mounts__mount(const char *source, const char *target, const char *type,
-		  char *const *options, struct err **err);
-
 #endif

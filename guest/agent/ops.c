@@ -15,18 +15,26 @@
 #include "../../lib/cleanup.h"
 #include "../../lib/err.h"
 #include "conn.h"
-#include "mounts.h"
+#include "devices.h"
+#include "mount_op.h"
 #include "proc.h"
 #include "req.h"
+#include "settings.h"
 #include "spec.h"
 
 #ifndef KAGE_VERSION
 #define KAGE_VERSION "dev"
 #endif
 
+/*
+ * An op answers on its own (fn), or is one that changes the guest (change): it checks the
+ * request, then acts when apply is set, and is answered {} or "<op>: <error>". In test mode
+ * those only check: acting would change the host the test runs on.
+ */
 struct op {
 	const char *name;
 	void (*fn)(struct reply r, struct json_object *req);
+	int (*change)(struct json_object *req, bool apply, struct err **err);
 };
 
 /* The process a request names, or NULL after answering why not. */
@@ -221,18 +229,16 @@ static void op_ps(struct reply r, struct json_object *req)
 	conn__reply(r, o);
 }
 
-static void op_mount(struct reply r, struct json_object *req)
+static void run_change(const struct op *op, struct reply r, struct json_object *req)
 {
 	_cleanup_err_ struct err *err = NULL;
-	const char *source = NULL, *target = NULL, *type = NULL;
-	_cleanup_free_ char **options = NULL;
+	bool test = agent__test_mode();
 
-	if (req__string(req, "source", true, &source, &err) < 0 ||
-	    req__string(req, "target", true, &target, &err) < 0 ||
-	    req__string(req, "type", true, &type, &err) < 0 ||
-	    req__strings(req, "options", false, &options, NULL, &err) < 0 ||
-	    mounts__mount(source, target, type, options, &err) < 0)
-		conn__reply_err(r, "mount: %s", err->msg);
+	if (op->change(req, !test, &err) < 0)
+		conn__reply_err(r, "%s: %s", op->name, err->msg);
+	else if (test)
+		conn__reply_err(r, "%s: refused in test mode (--listen-unix): it would change "
+				   "this host", op->name);
 	else
 		conn__reply(r, NULL);
 }
@@ -244,11 +250,16 @@ static void op_shutdown(struct reply r, struct json_object *req)
 }
 
 static const struct op ops[] = {
-	{ "version", op_version },	{ "create", op_create },
-	{ "start", op_start },		{ "signal", op_signal },
-	{ "wait", op_wait },		{ "resize", op_resize },
-	{ "close_stdin", op_close_stdin }, { "ps", op_ps },
-	{ "shutdown", op_shutdown },	{ "mount", op_mount },
+	{ "version", .fn = op_version },	{ "create", .fn = op_create },
+	{ "start", .fn = op_start },		{ "signal", .fn = op_signal },
+	{ "wait", .fn = op_wait },		{ "resize", .fn = op_resize },
+	{ "close_stdin", .fn = op_close_stdin }, { "ps", .fn = op_ps },
+	{ "shutdown", .fn = op_shutdown },
+	{ "mount", .change = mount_op__mount },
+	{ "mask", .change = mount_op__mask },
+	{ "mknod", .change = devices__mknod },
+	{ "hostname", .change = settings__hostname },
+	{ "sysctl", .change = settings__sysctl },
 };
 
 void ops__dispatch(struct conn *c, struct json_object *req)
@@ -277,7 +288,10 @@ void ops__dispatch(struct conn *c, struct json_object *req)
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(ops); i++)
 		if (!strcmp(name, ops[i].name)) {
-			ops[i].fn(r, req);
+			if (ops[i].fn)
+				ops[i].fn(r, req);
+			else
+				run_change(&ops[i], r, req);
 			return;
 		}
 	conn__reply_err(r, "unknown op '%s'", name);

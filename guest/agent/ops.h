@@ -15,5 +15,7 @@ void ops__dispatch(struct conn *c, struct json_object *req);
 /* Provided by main.c: terminate every process, then leave the loop and power off. */
 void agent__request_shutdown(void);
 bool agent__shutting_down(void);
+/* Serving on unix sockets for host tests (--listen-unix): ops that change the guest refuse. */
+bool agent__test_mode(void);
 
 #endif

@@ -9,8 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "../../lib/cleanup.h"
@@ -24,7 +27,8 @@
 /* The child's ends; -1 where there is none. */
 struct child_fds {
 	int hold, report, in, out, err;
-	char slave[64];	/* the pty slave's path, "" without a terminal */
+	int master;	/* the pty's master (the parent's), -1 without a terminal */
+	char slave[64];	/* the pty slave's path, for messages */
 };
 
 static void report(int fd, int kind, int errnum, const char *fmt, ...)
@@ -52,6 +56,12 @@ static int report_fd = -1;
 		_exit(127);                                            \
 	} while (0)
 
+static _Noreturn void child_fail_err(struct err *err)
+{
+	report(report_fd, REPORT_ERROR, 0, "%s", err ? err->msg : "failed");
+	_exit(127);
+}
+
 /* Signal handling is inherited and ignored signals survive exec: start from defaults. */
 static void reset_signals(void)
 {
@@ -77,8 +87,9 @@ static void child_stdio(const struct child_fds *c)
 
 	if (setsid() < 0)
 		child_fail("setsid");
-	if (c->slave[0]) {
-		tty = open(c->slave, O_RDWR);
+	if (c->master >= 0) {
+		/* The peer of our master, whichever devpts instance it lives in: no path lookup. */
+		tty = ioctl(c->master, TIOCGPTPEER, O_RDWR);
 		if (tty < 0)
 			child_fail("open terminal %s", c->slave);
 		if (ioctl(tty, TIOCSCTTY, 0) < 0)
@@ -116,14 +127,33 @@ static void child_close_fds(const struct child_fds *c)
 	}
 }
 
+/* Before chroot, which may leave no /proc, and while the child may still lower its score. */
+static void child_settings(const struct proc_spec *s)
+{
+	_cleanup_close_ int fd = -1;
+
+	if (s->set_umask)
+		umask(s->umask);
+	if (!s->set_oom)
+		return;
+	fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || dprintf(fd, "%d", s->oom_score_adj) < 0)
+		child_fail("oom_score_adj %d", s->oom_score_adj);
+}
+
+/* In runc's order: bounding set, keep caps across setuid, chdir as the user, then the sets. */
 static void child_identity(const struct proc_spec *s)
 {
+	_cleanup_err_ struct err *err = NULL;
+
 	for (size_t i = 0; i < s->nrlimits; i++)
 		if (setrlimit(s->rlimits[i].resource, &s->rlimits[i].lim) < 0)
 			child_fail("setrlimit %d", s->rlimits[i].resource);
 	/* Into the process's root while we still may; PATH is searched there, after this. */
 	if (s->root && (chroot(s->root) < 0 || chdir("/") < 0))
 		child_fail("chroot '%s'", s->root);
+	if (caps__before_setuid(&s->caps, &err) < 0)
+		child_fail_err(err);
 	/* Unprivileged (tests), dropping the supplementary groups is neither possible nor asked. */
 	if (s->ngids || (s->set_user && geteuid() == 0))
 		if (setgroups(s->ngids, s->gids) < 0)
@@ -134,6 +164,10 @@ static void child_identity(const struct proc_spec *s)
 		child_fail("setuid %u", (unsigned int)s->uid);
 	if (s->cwd && chdir(s->cwd) < 0)
 		child_fail("chdir '%s'", s->cwd);
+	if (caps__after_setuid(&s->caps, &err) < 0)
+		child_fail_err(err);
+	if (s->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		child_fail("no_new_privileges");
 }
 
 static const char *env_path(char **envp)
@@ -192,6 +226,7 @@ static _Noreturn void child_main(const struct proc_spec *s, const struct child_f
 	reset_signals();
 	child_stdio(c);
 	child_close_fds(c);
+	child_settings(s);
 	child_identity(s);
 	e = find_exec(s->argv[0], s->envp, path, sizeof(path));
 	if (e) {
@@ -230,15 +265,40 @@ static int make_pipe(int *parent, int *child, bool parent_reads, struct err **er
 	return set_nonblock(*parent, err);
 }
 
+/*
+ * A process in a container root gets its terminal from the container's own devpts (mounted
+ * there from the spec), so that /dev/pts/N names it inside the container; -1 when the root
+ * has none, and the guest's instance serves.
+ */
+static int container_ptmx(const struct proc_spec *s)
+{
+	char path[4096];
+	struct stat st;
+
+	if (!s->root || snprintf(path, sizeof(path), "%s/dev/pts/ptmx", s->root) >= (int)sizeof(path))
+		return -1;
+	int fd = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC);
+
+	/* Only a devpts ptmx (5:2) will do: the container's tree is not to be trusted. */
+	if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISCHR(st.st_mode) || st.st_rdev != makedev(5, 2))) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 static int open_pty(const struct proc_spec *s, struct spawn_fds *fds, struct child_fds *c,
 		    struct err **err)
 {
 	static const struct winsize default_size = { .ws_row = 24, .ws_col = 80 };
 	int e;
 
-	fds->pty = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	fds->pty = container_ptmx(s);
+	if (fds->pty < 0)
+		fds->pty = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (fds->pty < 0)
 		return err_errno(err, "open a pty (posix_openpt)");
+	c->master = fds->pty;
 	if (grantpt(fds->pty) < 0 || unlockpt(fds->pty) < 0)
 		return err_errno(err, "unlock the pty");
 	e = ptsname_r(fds->pty, c->slave, sizeof(c->slave));
@@ -295,7 +355,8 @@ void spawn__close(struct spawn_fds *fds)
 int spawn__fork(const struct proc_spec *spec, pid_t *pid, struct spawn_fds *fds,
 		struct err **err)
 {
-	struct child_fds c = { .hold = -1, .report = -1, .in = -1, .out = -1, .err = -1 };
+	struct child_fds c = { .hold = -1, .report = -1, .in = -1, .out = -1, .err = -1,
+				.master = -1 };
 	pid_t child;
 
 	*fds = (struct spawn_fds){ -1, -1, -1, -1, -1, -1 };

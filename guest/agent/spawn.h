@@ -1,6 +1,6 @@
 /*
  * Forking a process held before exec: the child sets itself up (stdio, credentials, limits,
- * working directory, executable lookup), reports ready, waits for start, then execs. Reports
+ * capabilities, working directory, executable lookup), reports ready, waits for start, then execs. Reports
  * travel on a close-on-exec pipe, so EOF on it after start means the exec succeeded.
  */
 #ifndef KAGE_GUEST_AGENT_SPAWN_H
@@ -12,6 +12,8 @@
 #include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/types.h>
+
+#include "caps.h"
 
 struct err;
 
@@ -38,6 +40,12 @@ struct proc_spec {
 	bool has_size;
 	struct winsize size;
 	bool has_stdin;	/* a stdin stream will be attached; else /dev/null */
+	struct caps caps;
+	bool no_new_privs;
+	bool set_oom;
+	int oom_score_adj;
+	bool set_umask;
+	mode_t umask;
 };
 
 /* The parent's ends; -1 where there is none. */

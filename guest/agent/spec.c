@@ -150,6 +150,23 @@ static int parse_console(struct json_object *req, struct proc_spec *s, struct er
 	return 0;
 }
 
+/* Privileges and process settings; each absent member leaves the agent's own. */
+static int parse_privileges(struct json_object *req, struct proc_spec *s, struct err **err)
+{
+	int64_t oom = INT64_MIN, mask = -1;
+
+	if (caps__parse(req, &s->caps, err) < 0 ||
+	    req__bool(req, "no_new_privileges", &s->no_new_privs, err) < 0 ||
+	    req__int(req, "oom_score_adj", false, -1000, 1000, &oom, err) < 0 ||
+	    req__int(req, "umask", false, 0, 0777, &mask, err) < 0)
+		return -1;
+	s->set_oom = oom != INT64_MIN;
+	s->oom_score_adj = oom;
+	s->set_umask = mask >= 0;
+	s->umask = mask;
+	return 0;
+}
+
 int spec__parse(struct json_object *req, struct proc_spec *s, struct err **err)
 {
 	memset(s, 0, sizeof(*s));
@@ -161,7 +178,7 @@ int spec__parse(struct json_object *req, struct proc_spec *s, struct err **err)
 	    req__string(req, "root", false, &s->root, err) < 0 ||
 	    parse_user(req, s, err) < 0 || parse_rlimits(req, s, err) < 0 ||
 	    parse_console(req, s, err) < 0 || req__bool(req, "stdin", &s->has_stdin, err) < 0 ||
-	    req__bool(req, "init", &s->init, err) < 0)
+	    req__bool(req, "init", &s->init, err) < 0 || parse_privileges(req, s, err) < 0)
 		return -1;
 	if (s->root && s->root[0] != '/')
 		return err_msg(err, "'root' must be an absolute path, not '%s'", s->root);

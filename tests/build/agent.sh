@@ -199,6 +199,30 @@ s = c
 r = recv(); assert r == {"id": 3, "ok": True, "exit_code": 0, "exit_status": 0}, r
 assert recv() == "EOF"
 EOF
+check "capabilities, no_new_privileges, oom_score_adj, umask reach the process" proto ctl <<'EOF'
+# bounding: every number, so that an unprivileged agent has nothing to drop
+send({"v": 1, "id": 1, "op": "create",
+      "args": ["sh", "-c", "grep -E '^(CapEff|CapPrm|CapInh|NoNewPrivs)' /proc/self/status; "
+                           "cat /proc/self/oom_score_adj; umask"],
+      "capabilities": {"bounding": list(range(64))}, "no_new_privileges": True,
+      "oom_score_adj": 500, "umask": 0o27})
+r = recv(); assert r["ok"], r
+p = r["process"]
+c = socket.socket(socket.AF_UNIX); c.connect(sys.argv[1][:-4] + ".io")
+b = json.dumps({"v": 1, "process": p, "stream": "stdout"}).encode()
+c.sendall(struct.pack(">I", len(b)) + b)
+h = c.recv(4); assert json.loads(c.recv(struct.unpack(">I", h)[0]))["ok"]
+send({"v": 1, "id": 2, "op": "start", "process": p}); assert recv()["ok"]
+out = b""
+while True:
+    d = c.recv(4096)
+    if not d: break
+    out += d
+send({"v": 1, "id": 3, "op": "wait", "process": p}); assert recv()["exit_status"] == 0
+want = ("CapInh:\t0000000000000000\nCapPrm:\t0000000000000000\nCapEff:\t0000000000000000\n"
+        "NoNewPrivs:\t1\n500\n0027\n")
+assert out.decode() == want, out
+EOF
 check "a terminal rejects a stderr stream; resize works" proto ctl <<'EOF'
 send({"v": 1, "id": 1, "op": "create", "args": ["true"], "terminal": True})
 p = recv()["process"]
@@ -280,6 +304,76 @@ cases = [({}, "missing 'args'"), ({"args": []}, "'args' must not be empty"),
 for i, (req, want) in enumerate(cases):
     send(dict(req, v=1, id=i, op="create"))
     r = recv(); assert r["id"] == i and not r["ok"] and want in r["error"], (req, r)
+EOF
+bad "create's privilege members are checked" <<'EOF'
+cases = [({"capabilities": "all"}, "'capabilities' must be an object"),
+         ({"capabilities": {"bounding": "x"}}, "'bounding' must be an array of capability numbers"),
+         ({"capabilities": {"effective": [64]}}, "'effective' item 0 is not a number in 0..63"),
+         ({"capabilities": {"permitted": [1, -1]}}, "'permitted' item 1 is not"),
+         ({"capabilities": {"ambient": ["CAP_CHOWN"]}}, "'ambient' item 0 is not"),
+         ({"capabilities": {"everything": []}}, "unknown capability set 'everything'"),
+         ({"no_new_privileges": 1}, "'no_new_privileges' must be true or false"),
+         ({"oom_score_adj": 1001}, "'oom_score_adj' must be an integer in -1000..1000"),
+         ({"oom_score_adj": "5"}, "'oom_score_adj' must be an integer"),
+         ({"umask": 0o1000}, "'umask' must be an integer in 0..511"),
+         ({"umask": "022"}, "'umask' must be an integer")]
+for i, (req, want) in enumerate(cases):
+    send(dict(req, v=1, id=i, op="create", args=["true"]))
+    r = recv(); assert r["id"] == i and not r["ok"] and want in r["error"], (req, r)
+EOF
+# The ops that change the guest only check their request in test mode: acting on the host
+# would change its mounts, devices, hostname or sysctls. Each case: (op, members, error).
+bad "mount, mknod, hostname, sysctl, mask: bad members, and test mode refuses the rest" <<'EOF'
+T = "refused in test mode"
+cases = [
+    ("mount", {}, "mount: missing 'source'"),
+    ("mount", {"source": "tmpfs"}, "mount: missing 'target'"),
+    ("mount", {"source": "tmpfs", "target": "rel"}, "target 'rel' must be an absolute path"),
+    ("mount", {"source": "tmpfs", "target": "/a/../b"}, "without '..'"),
+    ("mount", {"source": "tmpfs", "target": "/a/.."}, "without '..'"),
+    ("mount", {"source": "tmpfs", "target": "/a", "type": 3}, "'type' must be a string"),
+    ("mount", {"source": "tmpfs", "target": "/a", "options": "ro"}, "'options' must be an array"),
+    ("mount", {"source": "tmpfs", "target": "/a", "root": "r"}, "root 'r' must be an absolute"),
+    ("mount", {"source": "tmpfs", "target": "/a", "type": "tmpfs", "root": "/r",
+               "options": ["rprivate", "strictatime", "nodiratime", "rro", "mand"]}, T),
+    ("mknod", {}, "mknod: missing 'path'"),
+    ("mknod", {"path": "/dev/x"}, "missing 'type'"),
+    ("mknod", {"path": "/dev/x", "type": "q"}, "'type' must be \"c\", \"b\", \"u\" or \"p\""),
+    ("mknod", {"path": "/dev/x", "type": "c"}, "missing 'major'"),
+    ("mknod", {"path": "/dev/x", "type": "c", "major": 4096, "minor": 0}, "'major' must be an integer in 0..4095"),
+    ("mknod", {"path": "/dev/x", "type": "b", "major": 1, "minor": -1}, "'minor' must be"),
+    ("mknod", {"path": "/dev/x", "type": "p", "mode": 0o10000}, "'mode' must be an integer in 0..4095"),
+    ("mknod", {"path": "/dev/x", "type": "p", "uid": -1}, "'uid' must be"),
+    ("mknod", {"path": "dev/x", "type": "p"}, "must be an absolute path"),
+    ("mknod", {"path": "/../x", "type": "p"}, "without '..'"),
+    ("mknod", {"defaults": "yes"}, "'defaults' must be true or false"),
+    ("mknod", {"defaults": True, "path": "/dev/x"}, "do not go together"),
+    ("mknod", {"path": "/dev/x", "type": "p"}, T),
+    ("mknod", {"root": "/r", "defaults": True}, T),
+    ("hostname", {"hostname": 3}, "'hostname' must be a string"),
+    ("hostname", {"hostname": "h" * 65}, "'hostname' must be at most 64 bytes"),
+    ("hostname", {"domainname": "d" * 65}, "'domainname' must be at most 64 bytes"),
+    ("hostname", {"hostname": "box", "domainname": "example.org"}, T),
+    ("sysctl", {}, "missing 'sysctl'"),
+    ("sysctl", {"sysctl": ["a"]}, "'sysctl' must be an object"),
+    ("sysctl", {"sysctl": {"net.ipv4.ip_forward": 1}}, "must have a string value"),
+    ("sysctl", {"sysctl": {"net..ipv4": "1"}}, "dot-separated"),
+    ("sysctl", {"sysctl": {"..": "1"}}, "dot-separated"),
+    ("sysctl", {"sysctl": {"net/../../x": "1"}}, "without '/'"),
+    ("sysctl", {"sysctl": {".net": "1"}}, "dot-separated"),
+    ("sysctl", {"sysctl": {"": "1"}}, "dot-separated"),
+    ("sysctl", {"sysctl": {"net.ipv4.ip_forward": "1"}}, T),
+    ("mask", {"masked": "x"}, "'masked' must be an array of strings"),
+    ("mask", {"masked": ["rel"]}, "masked path 'rel' must be an absolute path"),
+    ("mask", {"readonly": [1]}, "'readonly' must be an array of strings (item 0 is not)"),
+    ("mask", {"readonly": ["/proc/../x"]}, "without '..'"),
+    ("mask", {"root": 5}, "'root' must be a string"),
+    ("mask", {"root": "/r", "masked": ["/proc/kcore"], "readonly": ["/proc/sys"]}, T),
+]
+for i, (op, req, want) in enumerate(cases):
+    send(dict(req, v=1, id=i, op=op))
+    r = recv(); assert r["id"] == i and not r["ok"] and want in r["error"], (op, req, r)
+    assert r["error"].startswith(op + ": "), r
 EOF
 bad "ops on unknown processes" <<'EOF'
 for i, op in enumerate(["start", "signal", "wait", "resize", "close_stdin"]):

@@ -1,0 +1,78 @@
+/*
+ * `kage ps`: the container's processes. JSON gives host pids as runc does, and on the host
+ * the container is its sandbox process; the table lists the processes inside the guest.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "../lib/cleanup.h"
+#include "agent_client.h"
+#include "agent_link.h"
+#include "cli.h"
+#include "container.h"
+#include "lifecycle.h"
+
+int cmd_ps(const struct globals *g, int argc, char **argv, struct err **err)
+{
+	static const struct option opts[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	_cleanup_container_ struct container *c = NULL;
+	_cleanup_close_ int ctl = -1;
+	bool json = false;
+	int opt;
+
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "+f:h", opts, NULL)) != -1) {
+		if (opt == 'f' && (!strcmp(optarg, "json") || !strcmp(optarg, "table"))) {
+			json = !strcmp(optarg, "json");
+		} else if (opt == 'h') {
+			printf("Usage: kage ps [--format table|json] CONTAINER_ID\n\n"
+			       "table: the processes in the container's microVM; json: the host\n"
+			       "pids standing for the container (its sandbox process).\n");
+			return 0;
+		} else {
+			return err_msg(err, "ps: bad option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind >= argc)
+		return err_msg(err, "ps: want a container id");
+	if (container__load(g->root, argv[optind], &c, err) < 0)
+		return -1;
+	enum ctr_status st = container__status(c);
+
+	if (st != CTR_CREATED && st != CTR_RUNNING && st != CTR_PAUSED)
+		return err_msg(err, "container not running");
+	if (json) {
+		printf("[%d]\n", (int)c->pid);
+		return 0;
+	}
+	struct json_object *req = json_object_new_object(), *resp = NULL, *all;
+
+	json_object_object_add(req, "op", json_object_new_string("ps"));
+	json_object_object_add(req, "all", json_object_new_boolean(1));
+	ctl = lifecycle__connect(c, AGENT_CTL_PORT, err);
+	int ret = ctl < 0 ? -1 : agent__request(ctl, req, &resp, err);
+
+	json_object_put(req);
+	if (ret < 0)
+		return -1;
+	printf("%-8s %-8s %-5s %s\n", "PID", "PPID", "STATE", "COMMAND");
+	if (json_object_object_get_ex(resp, "all", &all))
+		for (size_t i = 0; i < json_object_array_length(all); i++) {
+			struct json_object *p = json_object_array_get_idx(all, i);
+
+			printf("%-8d %-8d %-5s %s\n",
+			       json_object_get_int(json_object_object_get(p, "pid")),
+			       json_object_get_int(json_object_object_get(p, "ppid")),
+			       json_object_get_string(json_object_object_get(p, "state")),
+			       json_object_get_string(json_object_object_get(p, "comm")));
+		}
+	json_object_put(resp);
+	return 0;
+}

@@ -1,0 +1,399 @@
+/* create, start, kill and delete (see lifecycle.h). */
+#include "lifecycle.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "../lib/cleanup.h"
+#include "../lib/io.h"
+#include "../lib/log.h"
+#include "agent_client.h"
+#include "agent_link.h"
+#include "config.h"
+#include "container.h"
+#include "hooks.h"
+#include "oci_spec.h"
+#include "relay.h"
+#include "sandbox.h"
+
+/* How long delete waits for a killed sandbox to be gone. */
+#define KILL_WAIT_MS 10000
+
+static void spec_freep(struct oci_spec **s)
+{
+	oci_spec__free(*s);
+}
+#define _cleanup_spec_ __attribute__((cleanup(spec_freep)))
+
+static void json_putp(struct json_object **o)
+{
+	json_object_put(*o);
+}
+#define _cleanup_json_ __attribute__((cleanup(json_putp)))
+
+static const struct {
+	const char *name;
+	int sig;
+} signals[] = {
+	{ "HUP", SIGHUP },   { "INT", SIGINT },	    { "QUIT", SIGQUIT }, { "ILL", SIGILL },
+	{ "TRAP", SIGTRAP }, { "ABRT", SIGABRT },   { "IOT", SIGIOT },	 { "BUS", SIGBUS },
+	{ "FPE", SIGFPE },   { "KILL", SIGKILL },   { "USR1", SIGUSR1 }, { "SEGV", SIGSEGV },
+	{ "USR2", SIGUSR2 }, { "PIPE", SIGPIPE },   { "ALRM", SIGALRM }, { "TERM", SIGTERM },
+	{ "STKFLT", SIGSTKFLT }, { "CHLD", SIGCHLD }, { "CONT", SIGCONT }, { "STOP", SIGSTOP },
+	{ "TSTP", SIGTSTP }, { "TTIN", SIGTTIN },   { "TTOU", SIGTTOU }, { "URG", SIGURG },
+	{ "XCPU", SIGXCPU }, { "XFSZ", SIGXFSZ },   { "VTALRM", SIGVTALRM }, { "PROF", SIGPROF },
+	{ "WINCH", SIGWINCH }, { "IO", SIGIO },	    { "POLL", SIGPOLL }, { "PWR", SIGPWR },
+	{ "SYS", SIGSYS },
+};
+
+int lifecycle__parse_signal(const char *s, struct err **err)
+{
+	char *end;
+	long n = strtol(s, &end, 10);
+
+	if (*s && !*end)
+		return n >= 1 && n <= 64 ? (int)n :
+					   err_msg(err, "invalid signal number %s (1..64)", s);
+	const char *name = strncasecmp(s, "SIG", 3) ? s : s + 3;
+
+	for (size_t i = 0; i < ARRAY_SIZE(signals); i++)
+		if (!strcasecmp(name, signals[i].name))
+			return signals[i].sig;
+	if (!strncasecmp(name, "RTMIN+", 6) || !strncasecmp(name, "RTMAX-", 6)) {
+		n = strtol(name + 6, &end, 10);
+		int sig = toupper((unsigned char)name[4]) == 'N' ? SIGRTMIN + n : SIGRTMAX - n;
+
+		if (!*end && n >= 0 && sig >= SIGRTMIN && sig <= SIGRTMAX)
+			return sig;
+	}
+	return err_msg(err, "unknown signal \"%s\"", s);
+}
+
+int lifecycle__write_pid_file(const char *path, pid_t pid, struct err **err)
+{
+	char tmp[PATH_MAX], buf[32];
+	int n = snprintf(tmp, sizeof(tmp), "%s.kage-tmp", path);
+
+	if (n < 0 || (size_t)n >= sizeof(tmp))
+		return err_msg(err, "pid file path '%s' is too long", path);
+	_cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+	n = snprintf(buf, sizeof(buf), "%d", (int)pid);
+	if (fd < 0 || io__write_all(fd, buf, n) < 0 || rename(tmp, path) < 0) {
+		int ret = err_errno(err, "write pid file %s", path);
+
+		unlink(tmp);
+		return ret;
+	}
+	return 0;
+}
+
+int lifecycle__connect(struct container *c, unsigned int port, struct err **err)
+{
+	char path[PATH_MAX];
+	struct agent_link l = { .uds_path = path };
+
+	if (container__sock_path(c, "vsock.sock", path, sizeof(path), err) < 0)
+		return -1;
+	return agent_link__connect(&l, port, err);
+}
+
+static char *now_rfc3339(void)
+{
+	struct timespec ts;
+	struct tm tm;
+	char buf[64];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900,
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec);
+	return strdup(buf);
+}
+
+static struct json_object *annotations(const struct oci_spec *s)
+{
+	struct json_object *o = json_object_new_object();
+
+	for (size_t i = 0; i < s->n_annotations; i++)
+		json_object_object_add(o, s->annotations[i].key,
+				       json_object_new_string(s->annotations[i].value));
+	return o;
+}
+
+/* Kills a sandbox and waits (bounded) until it is gone, whoever its parent is. */
+static void kill_sandbox(pid_t pid, unsigned long long start)
+{
+	if (!container__pid_alive(pid, start))
+		return;
+	int pfd = syscall(SYS_pidfd_open, pid, 0);
+
+	kill(pid, SIGKILL);
+	/* Our own child (run, a failed create) must be reaped to be gone. */
+	waitpid(pid, NULL, WNOHANG);
+	if (pfd >= 0) {
+		struct pollfd p = { .fd = pfd, .events = POLLIN };
+
+		poll(&p, 1, KILL_WAIT_MS);
+		close(pfd);
+	}
+	for (int i = 0; i < KILL_WAIT_MS / 10 && container__pid_alive(pid, start); i++) {
+		waitpid(pid, NULL, WNOHANG);
+		usleep(10000);
+	}
+}
+
+static int run_hooks(const struct oci_spec *s, struct container *c, enum oci_hook_kind kind,
+		     struct err **err)
+{
+	_cleanup_json_ struct json_object *state = container__state_json(c);
+
+	if (!s->hooks[kind].n)
+		return 0;
+	return hooks__run(s, kind, state, err);
+}
+
+int lifecycle__create(const struct globals *g, struct create_opts *co, pid_t *pid,
+		      struct err **err)
+{
+	_cleanup_spec_ struct oci_spec *spec = NULL;
+	_cleanup_container_ struct container *c = NULL;
+	_cleanup_(config__free) struct kage_config cfg = { 0 };
+	struct sandbox_settings ss;
+	char bundle[PATH_MAX];
+
+	if (container__check_id(co->id, err) < 0)
+		return -1;
+	if (!realpath(co->bundle ? co->bundle : ".", bundle))
+		return err_errno(err, "bundle %s", co->bundle ? co->bundle : ".");
+	/* Everything that can be refused is checked before anything is made. */
+	if (oci_spec__load(bundle, &spec, err) < 0 || config__load(g->config_path, &cfg, err) < 0 ||
+	    config__sandbox(&cfg, spec->has_linux && spec->linux_.has_resources ?
+					  &spec->linux_.resources : NULL,
+			    spec->annotations, spec->n_annotations, &ss, err) < 0)
+		return -1;
+	if (!g->debug)
+		log__set_level(cfg.log_level);
+	if (container__create(g->root, co->id, &c, err) < 0)
+		return -1;
+	c->bundle = strdup(bundle);
+	c->rootfs = strdup(spec->root.path);
+	c->created = now_rfc3339();
+	c->annotations = annotations(spec);
+	if (!c->bundle || !c->rootfs || !c->created) {
+		err_errno(err, "create");
+		goto fail;
+	}
+
+	struct sandbox_args a = { .c = c, .spec = spec, .console_socket = co->console_socket,
+				  .base = co->base, .settings = ss };
+
+	if (sandbox__spawn(&a, pid, err) < 0)
+		goto fail;
+	c->pid = *pid;
+	c->pid_start = container__pid_start(*pid);
+	c->status = CTR_CREATED;
+	if (container__save(c, err) < 0 || run_hooks(spec, c, OCI_HOOK_PRESTART, err) < 0 ||
+	    run_hooks(spec, c, OCI_HOOK_CREATE_RUNTIME, err) < 0 ||
+	    run_hooks(spec, c, OCI_HOOK_CREATE_CONTAINER, err) < 0 ||
+	    (co->pid_file && lifecycle__write_pid_file(co->pid_file, *pid, err) < 0)) {
+		kill_sandbox(*pid, c->pid_start);
+		goto fail;
+	}
+	return 0;
+fail:
+	container__remove(c, NULL);
+	return -1;
+}
+
+int lifecycle__start(const struct globals *g, const char *id, struct err **err)
+{
+	_cleanup_container_ struct container *c = NULL;
+	_cleanup_spec_ struct oci_spec *spec = NULL;
+	_cleanup_close_ int ctl = -1;
+
+	if (container__load(g->root, id, &c, err) < 0)
+		return -1;
+	switch (container__status(c)) {
+	case CTR_CREATED:
+		break;
+	case CTR_STOPPED:
+		return err_msg(err, "cannot start a container that has stopped");
+	case CTR_RUNNING:
+	case CTR_PAUSED:
+		return err_msg(err, "cannot start an already running container");
+	default:
+		return err_msg(err, "cannot start a container that is still being created");
+	}
+	if (oci_spec__load(c->bundle, &spec, err) < 0 ||
+	    run_hooks(spec, c, OCI_HOOK_START_CONTAINER, err) < 0)
+		return -1;
+	ctl = lifecycle__connect(c, AGENT_CTL_PORT, err);
+	if (ctl < 0 || relay__simple_request(ctl, "start", c->process, NULL, err) < 0)
+		return err_prefix(err, "start %s", id);
+	c->status = CTR_RUNNING;
+	if (container__save(c, err) < 0)
+		return -1;
+	/* As runc: a failing poststart hook is reported, the container keeps running. */
+	return run_hooks(spec, c, OCI_HOOK_POSTSTART, err);
+}
+
+/* Every process the agent manages, for kill --all. */
+static int signal_all(int ctl, int sig, struct err **err)
+{
+	struct json_object *req = json_object_new_object(), *resp = NULL, *list;
+	int ret;
+
+	json_object_object_add(req, "op", json_object_new_string("ps"));
+	ret = agent__request(ctl, req, &resp, err);
+	json_object_put(req);
+	if (ret < 0)
+		return -1;
+	if (json_object_object_get_ex(resp, "processes", &list))
+		for (size_t i = 0; i < json_object_array_length(list); i++) {
+			struct json_object *p = json_object_array_get_idx(list, i), *name, *st;
+			struct json_object *extra = json_object_new_object();
+
+			if (!json_object_object_get_ex(p, "process", &name) ||
+			    (json_object_object_get_ex(p, "status", &st) &&
+			     !strcmp(json_object_get_string(st), "exited"))) {
+				json_object_put(extra);
+				continue;
+			}
+			json_object_object_add(extra, "signal", json_object_new_int(sig));
+			relay__simple_request(ctl, "signal", json_object_get_string(name), extra, NULL);
+		}
+	json_object_put(resp);
+	return 0;
+}
+
+int lifecycle__kill(const struct globals *g, const char *id, int sig, bool all,
+		    struct err **err)
+{
+	_cleanup_container_ struct container *c = NULL;
+	_cleanup_close_ int ctl = -1;
+	struct json_object *extra;
+
+	if (container__load(g->root, id, &c, err) < 0)
+		return -1;
+	enum ctr_status st = container__status(c);
+
+	if (st != CTR_CREATED && st != CTR_RUNNING && st != CTR_PAUSED)
+		return err_msg(err, "container not running");
+	/* A paused guest cannot take a signal; SIGKILL ends the whole VM, as the freezer would. */
+	if (st == CTR_PAUSED) {
+		if (sig == SIGKILL && kill(c->pid, SIGKILL) == 0)
+			return 0;
+		return err_msg(err, "container %s is paused: resume it first", id);
+	}
+	ctl = lifecycle__connect(c, AGENT_CTL_PORT, err);
+	if (ctl < 0) {
+		/* A VM whose agent no longer answers can still be killed whole. */
+		if (sig == SIGKILL && kill(c->pid, SIGKILL) == 0) {
+			pr_warn("kill %s: %s; killed its sandbox instead", id, (*err)->msg);
+			err_free(err);
+			return 0;
+		}
+		return -1;
+	}
+	if (all)
+		return signal_all(ctl, sig, err);
+	extra = json_object_new_object();
+	json_object_object_add(extra, "signal", json_object_new_int(sig));
+	if (relay__simple_request(ctl, "signal", c->process, extra, err) < 0) {
+		if (strstr((*err)->msg, "has exited"))
+			return err_prefix(err, "container not running");
+		return -1;
+	}
+	return 0;
+}
+
+int lifecycle__delete(const struct globals *g, const char *id, bool force, struct err **err)
+{
+	_cleanup_container_ struct container *c = NULL;
+	_cleanup_spec_ struct oci_spec *spec = NULL;
+	_cleanup_err_ struct err *spec_err = NULL;
+
+	if (container__load(g->root, id, &c, err) < 0) {
+		/* runc: forcing the delete of what is not there is not an error. */
+		if (force && (*err)->errnum == ENOENT) {
+			err_free(err);
+			return 0;
+		}
+		return -1;
+	}
+	enum ctr_status st = container__status(c);
+
+	if ((st == CTR_RUNNING || st == CTR_PAUSED) && !force)
+		return err_msg(err, "cannot delete container %s that is not stopped: %s", id,
+			       container__status_name(st));
+	/* A created container was never started: runc deletes it without --force too. */
+	if (st != CTR_STOPPED && c->pid)
+		kill_sandbox(c->pid, c->pid_start);
+	c->status = CTR_STOPPED;
+	if (c->bundle && oci_spec__load(c->bundle, &spec, &spec_err) == 0) {
+		_cleanup_err_ struct err *hook_err = NULL;
+
+		/* As runc: poststop failures are logged, the container goes anyway. */
+		if (run_hooks(spec, c, OCI_HOOK_POSTSTOP, &hook_err) < 0)
+			pr_warn("delete %s: %s", id, hook_err->msg);
+	} else if (spec_err) {
+		pr_debug("delete %s: no poststop hooks: %s", id, spec_err->msg);
+	}
+	return container__remove(c, err);
+}
+
+/* Asks the sandbox over its control socket; it answers once the vCPUs have done it. */
+static int sandbox_request(struct container *c, const char *what, struct err **err)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	char line[256];
+	ssize_t n;
+
+	if (container__sock_path(c, "sandbox.sock", sa.sun_path, sizeof(sa.sun_path), err) < 0)
+		return -1;
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return err_errno(err, "the sandbox of %s", c->id);
+	dprintf(fd, "%s\n", what);
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	if (poll(&p, 1, KILL_WAIT_MS) <= 0 || (n = read(fd, line, sizeof(line) - 1)) <= 0)
+		return err_msg(err, "the sandbox of %s did not answer %s", c->id, what);
+	line[n] = 0;
+	line[strcspn(line, "\n")] = 0;
+	return strcmp(line, "ok") ? err_msg(err, "%s: %s", what, line) : 0;
+}
+
+int lifecycle__pause(const struct globals *g, const char *id, bool pause, struct err **err)
+{
+	_cleanup_container_ struct container *c = NULL;
+
+	if (container__load(g->root, id, &c, err) < 0)
+		return -1;
+	enum ctr_status st = container__status(c);
+
+	if (pause && st != CTR_RUNNING)
+		return err_msg(err, "container not running");
+	if (!pause && st != CTR_PAUSED)
+		return err_msg(err, "container not paused");
+	if (sandbox_request(c, pause ? "pause" : "resume", err) < 0)
+		return -1;
+	c->status = pause ? CTR_PAUSED : CTR_RUNNING;
+	return container__save(c, err);
+}

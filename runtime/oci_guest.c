@@ -1,0 +1,426 @@
+/* From an OCI spec to shares and guest agent requests (see oci_guest.h). */
+#include "oci_guest.h"
+
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <json-c/json.h>
+
+#include "../devices/virtio/fs.h"
+#include "../lib/cleanup.h"
+#include "../lib/log.h"
+#include "agent_client.h"
+#include "oci_spec.h"
+#include "vm_cli.h"
+
+/* Where each share other than the rootfs is mounted once; bind mounts are made from there. */
+#define GUEST_SHARES "/run/kage/shares"
+
+static bool has_option(const struct oci_mount *m, const char *opt)
+{
+	for (size_t i = 0; i < m->options.n; i++)
+		if (!strcmp(m->options.v[i], opt))
+			return true;
+	return false;
+}
+
+static bool is_bind(const struct oci_mount *m)
+{
+	return (m->type && !strcmp(m->type, "bind")) || has_option(m, "bind") ||
+	       has_option(m, "rbind");
+}
+
+static bool is_ro(const struct oci_mount *m)
+{
+	bool ro = false;
+
+	for (size_t i = 0; i < m->options.n; i++) {
+		if (!strcmp(m->options.v[i], "ro"))
+			ro = true;
+		else if (!strcmp(m->options.v[i], "rw"))
+			ro = false;
+	}
+	return ro;
+}
+
+/* The share holding host directory dir, added when new; a rw use makes it rw. */
+static int share_for(struct vm_opts *o, const char *dir, bool ro, struct err **err)
+{
+	for (unsigned int i = 1; i < o->nr_shares; i++)
+		if (!strcmp(o->shares[i].host_path, dir)) {
+			o->shares[i].readonly &= ro;
+			return i;
+		}
+	if (o->nr_shares == VM_SHARES_MAX)
+		return err_msg(err, "more than %d host directories to share (rootfs and bind "
+			       "mounts)", VM_SHARES_MAX);
+	/* The path lives as long as o: kept in o's copies, freed by vm_devices__free. */
+	char *copy = strdup(dir);
+
+	if (!copy)
+		return err_errno(err, "share");
+	o->arg_copies[o->nr_arg_copies++] = copy;
+	o->shares[o->nr_shares] = (struct vm_share){ .host_path = copy, .guest_path = NULL,
+						     .readonly = ro, .cache = o->shares[0].cache };
+	return o->nr_shares++;
+}
+
+/*
+ * A bind mount's share: a directory is shared itself. A file is reached through its parent
+ * directory, shared read-only whatever the mount says: the parent (Docker's container
+ * directory for /etc/hosts and friends) holds files the guest must not be able to change.
+ */
+static int bind_share(struct vm_opts *o, const struct oci_mount *m, struct err **err)
+{
+	struct stat st;
+	char parent[PATH_MAX];
+
+	if (!m->source)
+		return err_msg(err, "bind mount on %s has no source", m->destination);
+	if (stat(m->source, &st) < 0)
+		return err_errno(err, "bind mount source %s", m->source);
+	if (S_ISDIR(st.st_mode))
+		return share_for(o, m->source, is_ro(m), err);
+	if (!S_ISREG(st.st_mode))
+		return err_msg(err, "bind mount source %s: only directories and regular files can "
+			       "be shared with the VM", m->source);
+	if (strlen(m->source) >= sizeof(parent))
+		return err_msg(err, "bind mount source %s: path too long", m->source);
+	strcpy(parent, m->source);
+	if (!is_ro(m))
+		pr_debug("bind mount of file %s on %s: read-only in the guest", m->source,
+			 m->destination);
+	return share_for(o, dirname(parent), true, err);
+}
+
+int oci_guest__plan_shares(const struct oci_spec *s, int cache, struct vm_opts *o,
+			   struct err **err)
+{
+	struct stat st;
+
+	if (stat(s->root.path, &st) < 0 || !S_ISDIR(st.st_mode))
+		return err_msg(err, "rootfs %s is not a directory", s->root.path);
+	/* runc, too, makes the mounts' mountpoints in a read-only rootfs before it is so. */
+	o->shares[0] = (struct vm_share){ .host_path = s->root.path, .guest_path = "/",
+					  .readonly = false, .cache = cache };
+	o->nr_shares = 1;
+	for (size_t i = 0; i < s->n_mounts; i++)
+		if (is_bind(&s->mounts[i]) && bind_share(o, &s->mounts[i], err) < 0)
+			return -1;
+	return 0;
+}
+
+static struct json_object *strings(char *const *v, size_t n)
+{
+	struct json_object *a = json_object_new_array();
+
+	for (size_t i = 0; i < n; i++)
+		json_object_array_add(a, json_object_new_string(v[i]));
+	return a;
+}
+
+static int request(int ctl, struct json_object *req, struct err **err)
+{
+	struct json_object *resp = NULL;
+	int ret = agent__request(ctl, req, &resp, err);
+
+	json_object_put(req);
+	json_object_put(resp);
+	return ret;
+}
+
+static struct json_object *op(const char *name)
+{
+	struct json_object *req = json_object_new_object();
+
+	json_object_object_add(req, "op", json_object_new_string(name));
+	return req;
+}
+
+/* A mount of the agent's: target inside root when root is given, else a guest path. */
+static int mount_req(int ctl, const char *root, const char *source, const char *target,
+		     const char *type, struct json_object *options, struct err **err)
+{
+	struct json_object *req = op("mount");
+
+	if (root)
+		json_object_object_add(req, "root", json_object_new_string(root));
+	json_object_object_add(req, "source", json_object_new_string(source));
+	json_object_object_add(req, "target", json_object_new_string(target));
+	json_object_object_add(req, "type", json_object_new_string(type));
+	if (options)
+		json_object_object_add(req, "options", options);
+	return request(ctl, req, err);
+}
+
+static void share_mountpoint(unsigned int i, char *buf, size_t size)
+{
+	snprintf(buf, size, GUEST_SHARES "/%u", i);
+}
+
+/* Index of the share holding host path dir. */
+static int find_share(const struct vm_opts *o, const char *dir)
+{
+	for (unsigned int i = 1; i < o->nr_shares; i++)
+		if (!strcmp(o->shares[i].host_path, dir))
+			return i;
+	return -1;
+}
+
+static int mount_shares(int ctl, const struct oci_spec *s, const struct vm_opts *o,
+			struct err **err)
+{
+	char tag[16], where[64];
+	const char *ro[] = { "ro" };
+
+	/* Writable until the spec's mounts have their mountpoints (read-only comes last). */
+	vm_devices__share_tag(0, tag, sizeof(tag));
+	if (mount_req(ctl, NULL, tag, OCI_GUEST_ROOT, "virtiofs", NULL, err) < 0)
+		return err_prefix(err, "rootfs");
+	for (unsigned int i = 1; i < o->nr_shares; i++) {
+		vm_devices__share_tag(i, tag, sizeof(tag));
+		share_mountpoint(i, where, sizeof(where));
+		if (mount_req(ctl, NULL, tag, where, "virtiofs",
+			      o->shares[i].readonly ? strings((char **)ro, 1) : NULL, err) < 0)
+			return err_prefix(err, "share %s", o->shares[i].host_path);
+	}
+	return 0;
+}
+
+/* The guest path a bind mount comes from: its share's mount, and the file's name in it. */
+static int bind_source(const struct oci_mount *m, const struct vm_opts *o, char *buf,
+		       size_t size, struct err **err)
+{
+	struct stat st;
+	char copy[PATH_MAX];
+	int i;
+
+	if (stat(m->source, &st) < 0)
+		return err_errno(err, "bind mount source %s", m->source);
+	if (S_ISDIR(st.st_mode)) {
+		i = find_share(o, m->source);
+		share_mountpoint(i, buf, size);
+		return 0;
+	}
+	snprintf(copy, sizeof(copy), "%s", m->source);
+	i = find_share(o, dirname(copy));
+	snprintf(copy, sizeof(copy), "%s", m->source);
+	char mp[64];
+
+	share_mountpoint(i, mp, sizeof(mp));
+	if ((size_t)snprintf(buf, size, "%s/%s", mp, basename(copy)) >= size)
+		return err_msg(err, "bind mount source %s: name too long", m->source);
+	return 0;
+}
+
+static int spec_mount(int ctl, const struct oci_mount *m, const struct vm_opts *o,
+		      struct err **err)
+{
+	struct json_object *opts = json_object_new_array();
+	char src[PATH_MAX];
+	const char *type = m->type ? m->type : "none", *source = m->source ? m->source : type;
+
+	/* The agent knows the flag and propagation words; the rest is the filesystem's data. */
+	for (size_t i = 0; i < m->options.n; i++)
+		json_object_array_add(opts, json_object_new_string(m->options.v[i]));
+	if (is_bind(m)) {
+		if (bind_source(m, o, src, sizeof(src), err) < 0) {
+			json_object_put(opts);
+			return -1;
+		}
+		source = src;
+		type = "none";
+		if (!has_option(m, "bind") && !has_option(m, "rbind"))
+			json_object_array_add(opts, json_object_new_string("rbind"));
+	}
+	if (mount_req(ctl, OCI_GUEST_ROOT, source, m->destination, type, opts, err) < 0)
+		return err_prefix(err, "mount %s on %s", m->type ? m->type : "", m->destination);
+	return 0;
+}
+
+/* runc's default devices when /dev is a fresh filesystem, and the spec's own. */
+static int devices(int ctl, const struct oci_spec *s, struct err **err)
+{
+	bool fresh_dev = false;
+
+	for (size_t i = 0; i < s->n_mounts; i++)
+		if (!strcmp(s->mounts[i].destination, "/dev"))
+			fresh_dev = !is_bind(&s->mounts[i]);
+	if (fresh_dev) {
+		struct json_object *req = op("mknod");
+
+		json_object_object_add(req, "root", json_object_new_string(OCI_GUEST_ROOT));
+		json_object_object_add(req, "defaults", json_object_new_boolean(1));
+		if (request(ctl, req, err) < 0)
+			return err_prefix(err, "default devices");
+	}
+	for (size_t i = 0; s->has_linux && i < s->linux_.n_devices; i++) {
+		const struct oci_device *d = &s->linux_.devices[i];
+		struct json_object *req = op("mknod");
+		char type[2] = { d->type, 0 };
+
+		json_object_object_add(req, "root", json_object_new_string(OCI_GUEST_ROOT));
+		json_object_object_add(req, "path", json_object_new_string(d->path));
+		json_object_object_add(req, "type", json_object_new_string(type));
+		if (d->type != 'p') {
+			json_object_object_add(req, "major", json_object_new_int64(d->major));
+			json_object_object_add(req, "minor", json_object_new_int64(d->minor));
+		}
+		if (d->has_file_mode)
+			json_object_object_add(req, "mode", json_object_new_int64(d->file_mode & 07777));
+		if (d->has_uid)
+			json_object_object_add(req, "uid", json_object_new_int64(d->uid));
+		if (d->has_gid)
+			json_object_object_add(req, "gid", json_object_new_int64(d->gid));
+		if (request(ctl, req, err) < 0)
+			return err_prefix(err, "device %s", d->path);
+	}
+	return 0;
+}
+
+/* hostname, domainname and sysctls: the guest is the container's, so they are global there. */
+static int settings(int ctl, const struct oci_spec *s, struct err **err)
+{
+	if (s->hostname || s->domainname) {
+		struct json_object *req = op("hostname");
+
+		if (s->hostname)
+			json_object_object_add(req, "hostname", json_object_new_string(s->hostname));
+		if (s->domainname)
+			json_object_object_add(req, "domainname",
+					       json_object_new_string(s->domainname));
+		if (request(ctl, req, err) < 0)
+			return -1;
+	}
+	if (s->has_linux && s->linux_.n_sysctl) {
+		struct json_object *req = op("sysctl"), *m = json_object_new_object();
+
+		for (size_t i = 0; i < s->linux_.n_sysctl; i++)
+			json_object_object_add(m, s->linux_.sysctl[i].key,
+					       json_object_new_string(s->linux_.sysctl[i].value));
+		json_object_object_add(req, "sysctl", m);
+		if (request(ctl, req, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int masks(int ctl, const struct oci_spec *s, struct err **err)
+{
+	const struct oci_linux *l = &s->linux_;
+
+	if (!s->has_linux || (!l->masked_paths.n && !l->readonly_paths.n))
+		return 0;
+	struct json_object *req = op("mask");
+
+	json_object_object_add(req, "root", json_object_new_string(OCI_GUEST_ROOT));
+	json_object_object_add(req, "masked", strings(l->masked_paths.v, l->masked_paths.n));
+	json_object_object_add(req, "readonly", strings(l->readonly_paths.v, l->readonly_paths.n));
+	return request(ctl, req, err);
+}
+
+int oci_guest__setup(int ctl, const struct oci_spec *s, const struct vm_opts *o,
+		     struct err **err)
+{
+	if (mount_shares(ctl, s, o, err) < 0)
+		return -1;
+	for (size_t i = 0; i < s->n_mounts; i++)
+		if (spec_mount(ctl, &s->mounts[i], o, err) < 0)
+			return -1;
+	if (devices(ctl, s, err) < 0 || settings(ctl, s, err) < 0 || masks(ctl, s, err) < 0)
+		return -1;
+	/*
+	 * As runc: a read-only root is made so after everything was mounted in it, by a bind of
+	 * the root onto itself remounted read-only; the mounts inside keep their own flags.
+	 */
+	if (s->root.readonly) {
+		struct json_object *opts = json_object_new_array();
+
+		json_object_array_add(opts, json_object_new_string("rbind"));
+		json_object_array_add(opts, json_object_new_string("ro"));
+		if (mount_req(ctl, NULL, OCI_GUEST_ROOT, OCI_GUEST_ROOT, "none", opts, err) < 0)
+			return err_prefix(err, "read-only rootfs");
+	}
+	return 0;
+}
+
+static struct json_object *cap_numbers(uint64_t mask)
+{
+	struct json_object *a = json_object_new_array();
+
+	for (int i = 0; i < 64; i++)
+		if (mask & (1ULL << i))
+			json_object_array_add(a, json_object_new_int(i));
+	return a;
+}
+
+/* The process's privileges: absent in the spec, the agent leaves its (full) set alone. */
+static void privileges(struct json_object *req, const struct oci_process *p)
+{
+	static const char *const sets[OCI_CAP_NSETS] = {
+		[OCI_CAP_BOUNDING] = "bounding",	 [OCI_CAP_EFFECTIVE] = "effective",
+		[OCI_CAP_INHERITABLE] = "inheritable", [OCI_CAP_PERMITTED] = "permitted",
+		[OCI_CAP_AMBIENT] = "ambient",
+	};
+
+	if (p->has_capabilities) {
+		struct json_object *caps = json_object_new_object();
+
+		for (int i = 0; i < OCI_CAP_NSETS; i++)
+			json_object_object_add(caps, sets[i], cap_numbers(p->caps[i]));
+		json_object_object_add(req, "capabilities", caps);
+	}
+	if (p->no_new_privileges)
+		json_object_object_add(req, "no_new_privileges", json_object_new_boolean(1));
+	if (p->has_oom_score_adj)
+		json_object_object_add(req, "oom_score_adj", json_object_new_int(p->oom_score_adj));
+	if (p->user.has_umask)
+		json_object_object_add(req, "umask", json_object_new_int(p->user.umask & 0777));
+}
+
+struct json_object *oci_guest__create_request(const struct oci_process *p, bool init,
+					      bool want_stdin)
+{
+	struct json_object *req = op("create"), *a;
+
+	json_object_object_add(req, "args", strings(p->args.v, p->args.n));
+	json_object_object_add(req, "env", strings(p->env.v, p->env.n));
+	json_object_object_add(req, "cwd", json_object_new_string(p->cwd));
+	json_object_object_add(req, "root", json_object_new_string(OCI_GUEST_ROOT));
+	json_object_object_add(req, "uid", json_object_new_int64(p->user.uid));
+	json_object_object_add(req, "gid", json_object_new_int64(p->user.gid));
+	a = json_object_new_array();
+	for (size_t i = 0; i < p->user.n_additional_gids; i++)
+		json_object_array_add(a, json_object_new_int64(p->user.additional_gids[i]));
+	json_object_object_add(req, "additional_gids", a);
+	a = json_object_new_array();
+	for (size_t i = 0; i < p->n_rlimits; i++) {
+		const char *name = oci_rlimit__name(p->rlimits[i].resource);
+		struct json_object *r;
+
+		if (!name)
+			continue;
+		r = json_object_new_object();
+		json_object_object_add(r, "type", json_object_new_string(name));
+		json_object_object_add(r, "soft", json_object_new_uint64(p->rlimits[i].soft));
+		json_object_object_add(r, "hard", json_object_new_uint64(p->rlimits[i].hard));
+		json_object_array_add(a, r);
+	}
+	json_object_object_add(req, "rlimits", a);
+	json_object_object_add(req, "terminal", json_object_new_boolean(p->terminal));
+	if (p->terminal && p->has_console_size && p->console_height && p->console_width) {
+		struct json_object *size = json_object_new_object();
+
+		json_object_object_add(size, "rows", json_object_new_int(p->console_height));
+		json_object_object_add(size, "cols", json_object_new_int(p->console_width));
+		json_object_object_add(req, "console_size", size);
+	}
+	json_object_object_add(req, "stdin", json_object_new_boolean(want_stdin));
+	json_object_object_add(req, "init", json_object_new_boolean(init));
+	privileges(req, p);
+	return req;
+}
