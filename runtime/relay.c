@@ -148,8 +148,9 @@ static void dump_stall(struct relay *r)
 	pr_warn("relay: nothing moved for %d ms", r->stall_ms);
 	if (!l->vm)
 		return;
-	pr_warn("relay: the vsock device's state:");
+	pr_warn("relay: the devices' state:");
 	vsock__dump(l->vs);
+	vm__dump(l->vm);
 	if (l->vm->console && *serial__tail(l->vm->console))
 		pr_warn("relay: the guest console's last output:\n%s", serial__tail(l->vm->console));
 }

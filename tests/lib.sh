@@ -46,7 +46,7 @@ finish() {
 # kage_bounded SECONDS CMD...: runs CMD (a kage invocation) in the foreground. If it has not
 # ended after SECONDS, a watchdog records where every kage thread is stuck (kernel stack and
 # wait channel) and kills kage; then CMD runs once more, and finish() prints every stall as
-# TAP comments. KAGE_DEBUG_STALL also has kage log its vsock and console state to its stderr
+# TAP comments. KAGE_DEBUG_STALL also has kage log its devices' and console state to its stderr
 # after that many idle seconds. Why a second try: in the test host (nested KVM under QEMU
 # TCG) a guest now and then stops making progress with every kage thread idle and the vCPU
 # running, seen under heavy load with several test hosts on two cores. A retried command

@@ -121,6 +121,18 @@ int vm__own(struct vm *vm, void *ptr, void (*free_fn)(void *))
 	return 0;
 }
 
+void vm__add_dump(struct vm *vm, void *ctx, void (*dump)(void *ctx))
+{
+	if (vm->nr_dumps < VM_MAX_DUMPS)
+		vm->dumps[vm->nr_dumps++] = (struct vm_dump){ ctx, dump };
+}
+
+void vm__dump(struct vm *vm)
+{
+	for (unsigned int i = 0; i < vm->nr_dumps; i++)
+		vm->dumps[i].fn(vm->dumps[i].ctx);
+}
+
 int vm__append_cmdline(struct vm *vm, struct err **err, const char *fmt, ...)
 {
 	size_t used = strlen(vm->dev_cmdline);

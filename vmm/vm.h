@@ -53,7 +53,14 @@ struct vm_owned {
 	void (*free)(void *ptr);
 };
 
+/* A device's state dump, for KAGE_DEBUG_STALL. */
+struct vm_dump {
+	void *ctx;
+	void (*fn)(void *ctx);
+};
+
 #define VM_MAX_OWNED 64
+#define VM_MAX_DUMPS 16
 #define VM_DEV_CMDLINE_MAX 2048
 
 struct vm {
@@ -82,6 +89,9 @@ struct vm {
 
 	struct vm_owned owned[VM_MAX_OWNED];
 	unsigned int nr_owned;
+	/* Devices' state dumps for KAGE_DEBUG_STALL: what a stalled guest left in the rings. */
+	struct vm_dump dumps[VM_MAX_DUMPS];
+	unsigned int nr_dumps;
 	char dev_cmdline[VM_DEV_CMDLINE_MAX];	/* kernel arguments describing devices */
 	uint64_t next_mmio;			/* device window allocator */
 	unsigned int nr_irqs;			/* device interrupt allocator */
@@ -91,6 +101,10 @@ struct vm {
 int vm__create(struct vm **out, const struct vm_config *cfg, struct err **err);
 /* The VM frees ptr with free_fn when destroyed. */
 int vm__own(struct vm *vm, void *ptr, void (*free_fn)(void *));
+/* Registers a device's state dump (logged with pr_warn); extra ones are silently dropped. */
+void vm__add_dump(struct vm *vm, void *ctx, void (*dump)(void *ctx));
+/* Logs every registered device's state. */
+void vm__dump(struct vm *vm);
 /* Adds kernel arguments (a device's description); fails when they do not fit. */
 int vm__append_cmdline(struct vm *vm, struct err **err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

@@ -10,6 +10,8 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <sys/timerfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../../lib/log.h"
@@ -20,6 +22,13 @@
 #define MMIO_VERSION 2
 #define MMIO_VENDOR 0x4547414b	/* "KAGE" */
 #define MMIO_WINDOW 0x1000
+/*
+ * A driver acknowledges an interrupt within microseconds of taking it. One still unacked this
+ * long after we raised it most likely never arrived (seen with KVM nested under TCG: the guest
+ * stalled for good with signalled used entries it never took), so we raise it again: virtio
+ * drivers accept spurious interrupts, and the status register tells this one what to do.
+ */
+#define IRQ_RESEND_MS 1000
 
 struct mmio_notify {
 	struct virtio_mmio *t;
@@ -33,6 +42,16 @@ struct virtio_mmio {
 	uint64_t base;
 	unsigned int irq;
 	int irq_fd;
+	int irq_timer;		/* timerfd, armed while a raised interrupt may still be unacked */
+	bool irq_timer_armed;	/* atomic, like the three below */
+	uint32_t acks;		/* INTERRUPT_ACK writes so far */
+	uint32_t acks_at_arm;
+	uint64_t armed_ns;	/* when the check was armed, for the debug log */
+	bool resent_last;	/* the last check raised the interrupt again; event loop only */
+	uint32_t resent;	/* interrupts raised again, for the state dump */
+	/* Each queue at the last check, event loop only: see queues_stuck(). */
+	bool was_unconsumed[VIRTIO_MAX_QUEUES];
+	uint16_t seen_used_event[VIRTIO_MAX_QUEUES];
 
 	uint32_t status;
 	uint32_t dev_features_sel, drv_features_sel, queue_sel;
@@ -48,13 +67,112 @@ static uint64_t offered_features(struct virtio_mmio *t)
 	       FEATURE(VIRTIO_RING_F_INDIRECT_DESC) | FEATURE(VIRTIO_RING_F_EVENT_IDX);
 }
 
-static void raise_irq(struct virtio_mmio *t, uint32_t bit)
+static void signal_irq(struct virtio_mmio *t)
 {
 	uint64_t one = 1;
 
-	__atomic_or_fetch(&t->interrupt_status, bit, __ATOMIC_SEQ_CST);
 	if (write(t->irq_fd, &one, sizeof(one)) < 0)
 		pr_warn("%s: cannot raise its interrupt: %s", t->dev->ops->name, strerror(errno));
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + ts.tv_nsec;
+}
+
+/* Starts the unacked-interrupt check unless it runs already; from any thread. */
+static void arm_irq_check(struct virtio_mmio *t)
+{
+	struct itimerspec its = {
+		.it_value = { IRQ_RESEND_MS / 1000, (IRQ_RESEND_MS % 1000) * 1000000L },
+	};
+	bool armed = false;
+
+	if (t->irq_timer < 0 ||
+	    !__atomic_compare_exchange_n(&t->irq_timer_armed, &armed, true, false,
+					 __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+		return;
+	__atomic_store_n(&t->acks_at_arm, __atomic_load_n(&t->acks, __ATOMIC_SEQ_CST),
+			 __ATOMIC_SEQ_CST);
+	__atomic_store_n(&t->armed_ns, now_ns(), __ATOMIC_SEQ_CST);
+	timerfd_settime(t->irq_timer, 0, &its, NULL);
+}
+
+static void raise_irq(struct virtio_mmio *t, uint32_t bit)
+{
+	__atomic_or_fetch(&t->interrupt_status, bit, __ATOMIC_SEQ_CST);
+	signal_irq(t);
+	arm_irq_check(t);
+}
+
+/*
+ * Whether a queue has held used entries the driver asked to hear of, with its used_event
+ * unmoved, since the last check: the interrupt for them was lost or the driver is stuck.
+ * Called with dev->lock held.
+ */
+static bool queues_stuck(struct virtio_mmio *t, bool *outstanding)
+{
+	bool stuck = false;
+
+	for (unsigned int i = 0; i < t->dev->ops->num_queues; i++) {
+		uint16_t ev = 0;
+		bool un = t->dev->active && virtq__unconsumed(&t->dev->queues[i], &ev);
+
+		stuck |= un && t->was_unconsumed[i] && ev == t->seen_used_event[i];
+		t->was_unconsumed[i] = un;
+		t->seen_used_event[i] = ev;
+		*outstanding |= un;
+	}
+	return stuck;
+}
+
+/*
+ * The timer, on the event loop. Raised status bits without an ack since the check was armed,
+ * or a queue stuck as above, mean the driver has not taken an interrupt for IRQ_RESEND_MS.
+ * The armed flag drops before anything is read, so a raise_irq() racing with us is either
+ * seen here or arms the timer anew.
+ */
+static void on_irq_check(void *opaque, uint32_t events)
+{
+	struct virtio_mmio *t = opaque;
+	bool outstanding = false, stuck, acked;
+	uint32_t acks, status;
+	uint64_t n, ms;
+
+	(void)events;
+	if (read(t->irq_timer, &n, sizeof(n)) < 0)
+		return;
+	acks = __atomic_load_n(&t->acks, __ATOMIC_SEQ_CST);
+	ms = (now_ns() - __atomic_load_n(&t->armed_ns, __ATOMIC_SEQ_CST)) / 1000000;
+	__atomic_store_n(&t->irq_timer_armed, false, __ATOMIC_SEQ_CST);
+	pthread_mutex_lock(&t->dev->lock);
+	status = __atomic_load_n(&t->interrupt_status, __ATOMIC_SEQ_CST);
+	stuck = queues_stuck(t, &outstanding);
+	acked = acks != __atomic_load_n(&t->acks_at_arm, __ATOMIC_SEQ_CST);
+	/* Whether the last one helped; the delay tells a host that stood still from a lost edge. */
+	if (t->resent_last)
+		pr_debug("%s: %s after the interrupt was raised again (%llu ms later)",
+			 t->dev->ops->name, acked ? "acked" : "still not acked",
+			 (unsigned long long)ms);
+	t->resent_last = false;
+	if ((status && !acked) || stuck) {
+		pr_debug("%s: no interrupt taken for %llu ms (status %#x, acks %u%s); raising it "
+			 "again", t->dev->ops->name, (unsigned long long)ms, status, acks,
+			 stuck ? ", a queue stuck" : "");
+		t->resent_last = true;
+		__atomic_add_fetch(&t->resent, 1, __ATOMIC_SEQ_CST);
+		/* The driver looks at its queues only when the status says so. */
+		if (stuck)
+			__atomic_or_fetch(&t->interrupt_status, VIRTIO_MMIO_INT_VRING,
+					  __ATOMIC_SEQ_CST);
+		signal_irq(t);
+	}
+	pthread_mutex_unlock(&t->dev->lock);
+	if (status || outstanding)
+		arm_irq_check(t);
 }
 
 static void irq_queue(void *ctx, unsigned int queue)
@@ -261,6 +379,7 @@ static void write_reg(struct virtio_mmio *t, uint64_t off, uint32_t v)
 		break;
 	case VIRTIO_MMIO_INTERRUPT_ACK:
 		__atomic_and_fetch(&t->interrupt_status, ~v, __ATOMIC_SEQ_CST);
+		__atomic_add_fetch(&t->acks, 1, __ATOMIC_SEQ_CST);
 		break;
 	case VIRTIO_MMIO_STATUS:
 		write_status(t, v);
@@ -329,6 +448,11 @@ static int wire_kvm(struct virtio_mmio *t, struct err **err)
 
 	if (ioctl(vm->vm_fd, KVM_IRQFD, &irqfd) < 0)
 		return err_errno(err, "KVM_IRQFD for IRQ %u", t->irq);
+	t->irq_timer = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (t->irq_timer < 0)
+		return err_errno(err, "timerfd");
+	if (loop__add(&vm->loop, t->irq_timer, EPOLLIN, on_irq_check, t, err) < 0)
+		return -1;
 	for (unsigned int q = 0; q < t->dev->ops->num_queues; q++) {
 		struct mmio_notify *n = &t->notify[q];
 
@@ -353,6 +477,27 @@ static int wire_kvm(struct virtio_mmio *t, struct err **err)
 	return 0;
 }
 
+/* Every queue's indexes and event fields, and the interrupt bits the driver has not acked. */
+static void mmio_dump(void *ctx)
+{
+	struct virtio_mmio *t = ctx;
+	struct virtio_dev *dev = t->dev;
+	char q[256];
+
+	pthread_mutex_lock(&dev->lock);
+	pr_warn("%s (irq %u): status %#x active %d needs_reset %d interrupt_status %#x "
+		"acks %u interrupts raised again %u", dev->ops->name, t->irq, t->status,
+		dev->active, dev->needs_reset,
+		__atomic_load_n(&t->interrupt_status, __ATOMIC_SEQ_CST),
+		__atomic_load_n(&t->acks, __ATOMIC_SEQ_CST),
+		__atomic_load_n(&t->resent, __ATOMIC_SEQ_CST));
+	for (unsigned int i = 0; i < dev->ops->num_queues; i++) {
+		virtq__describe(&dev->queues[i], q, sizeof(q));
+		pr_warn("%s: queue %u: %s", dev->ops->name, i, q);
+	}
+	pthread_mutex_unlock(&dev->lock);
+}
+
 int virtio_mmio__add(struct vm *vm, struct virtio_dev *dev, struct err **err)
 {
 	struct virtio_mmio *t = calloc(1, sizeof(*t));
@@ -367,7 +512,7 @@ int virtio_mmio__add(struct vm *vm, struct virtio_dev *dev, struct err **err)
 		return err_msg(err, "%s: too many queues", dev->ops->name);
 	t->dev = dev;
 	t->vm = vm;
-	t->irq_fd = -1;
+	t->irq_fd = t->irq_timer = -1;
 	dev->mem = &vm->mem;
 	dev->irq = (struct virtio_irq){ .notify_queue = irq_queue, .notify_config = irq_config,
 					.ctx = t };
@@ -379,6 +524,7 @@ int virtio_mmio__add(struct vm *vm, struct virtio_dev *dev, struct err **err)
 	if (iobus__register(&vm->mmio, t->base, MMIO_WINDOW, mmio_io, t, err) < 0 ||
 	    wire_kvm(t, err) < 0)
 		return err_prefix(err, "%s", dev->ops->name);
+	vm__add_dump(vm, t, mmio_dump);
 	return vm__append_cmdline(vm, err, "virtio_mmio.device=4K@0x%llx:%u",
 				  (unsigned long long)t->base, t->irq);
 }

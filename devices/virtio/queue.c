@@ -290,6 +290,18 @@ bool virtq__should_notify(struct virtq *q)
 	return vring_need_event(v, q->used_idx, old);
 }
 
+/*
+ * With event indexes the driver's used_event names the entry whose use it wants to hear of
+ * (Linux drivers set it to where they stopped taking entries when they emptied the ring, or
+ * further on to delay the interrupt): an entry at or past it is one it wants and has not seen.
+ */
+bool virtq__unconsumed(const struct virtq *q, uint16_t *used_event)
+{
+	if (!q->ready || !q->event_idx || ring_load16(q, USED_EVENT(q), used_event) < 0)
+		return false;
+	return (uint16_t)(q->used_idx - *used_event - 1) < q->size;
+}
+
 bool virtq__has_avail(const struct virtq *q)
 {
 	uint16_t avail;

@@ -65,6 +65,11 @@ void virtq__push(struct virtq *q, uint16_t head, uint32_t written);
 bool virtq__should_notify(struct virtq *q);
 /* One line of ring state for diagnostics: our indexes and the driver's, event fields too. */
 void virtq__describe(const struct virtq *q, char *buf, size_t size);
+/*
+ * Whether used entries lie past the driver's used_event (event index only): entries it wants an
+ * interrupt for and has not taken yet. *used_event is set when this returns true.
+ */
+bool virtq__unconsumed(const struct virtq *q, uint16_t *used_event);
 /* Whether the ring has chains we have not taken yet. */
 bool virtq__has_avail(const struct virtq *q);
 

@@ -253,6 +253,29 @@ static void test_event_idx(void)
 	CHECK(virtq__should_notify(&q), "used->idx 8 passes used_event 7");
 }
 
+/* What the transport's lost-interrupt check reads: used entries at or past used_event. */
+static void test_unconsumed(void)
+{
+	uint64_t used_event = AVAIL + 4 + 2 * 8;
+	uint16_t ev = 0;
+
+	setup(8);
+	virtq__push(&q, 0, 0);
+	CHECK(!virtq__unconsumed(&q, &ev), "no event index: nothing known");
+	q.event_idx = true;
+	wr16(used_event, 0);
+	CHECK(virtq__unconsumed(&q, &ev) && ev == 0, "entry 0 used, driver waits at 0");
+	wr16(used_event, 1);
+	CHECK(!virtq__unconsumed(&q, &ev), "driver took everything");
+	wr16(used_event, 4);
+	CHECK(!virtq__unconsumed(&q, &ev), "driver asked to hear later (delayed callback)");
+	for (int i = 0; i < 4; i++)
+		virtq__push(&q, 0, 0);
+	CHECK(virtq__unconsumed(&q, &ev) && ev == 4, "used->idx 5 passes used_event 4");
+	q.ready = false;
+	CHECK(!virtq__unconsumed(&q, &ev), "a queue not ready has nothing outstanding");
+}
+
 static void test_no_interrupt(void)
 {
 	setup(8);
@@ -466,6 +489,7 @@ int main(void)
 	test_zero_len();
 	test_indirect();
 	test_event_idx();
+	test_unconsumed();
 	test_no_interrupt();
 	test_long_chains();
 	malformed_direct();
