@@ -4,6 +4,7 @@
  */
 #include <dirent.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -151,6 +152,11 @@ int main(int argc, char **argv)
 	int exit_code = 1, idx;
 
 	close_inherited_fds();
+	/*
+	 * kage writes to sockets and pipes whose readers may leave (vsock peers, relays, hook
+	 * stdin, a closed stdout): each write handles EPIPE, none of them may kill the VMM.
+	 */
+	signal(SIGPIPE, SIG_IGN);
 	idx = parse_globals(argc, argv, &g, &exit_code, &err);
 	if (idx < 0) {
 		if (err)
