@@ -54,7 +54,8 @@ out=$(dr --rm -v "$base/vol:/data" -v "$base/rovol:/ro:ro" "$img" \
 contains "-v host dir: readable" "$out" "from-host"
 check "-v host dir: what the container wrote is on the host" grep -qx from-container "$base/vol/out"
 contains "-v :ro readable" "$out" "ro-data"
-check "-v :ro refuses writes" bash -c "! grep -q ro-writable <<<'$out' && test ! -e '$base/rovol/g'"
+printf '%s\n' "$out" >"$base/v.out"
+check "-v :ro refuses writes" bash -c "! grep -q ro-writable '$base/v.out' && test ! -e '$base/rovol/g'"
 out=$(dr --rm --read-only "$img" sh -c 'touch /x 2>/dev/null && echo rootfs-writable; echo done')
 check "--read-only rootfs refuses writes (got '$out')" test "$out" = done
 out=$(dr --rm --memory 256m --cpus 2 "$img" sh -c 'grep MemTotal /proc/meminfo; nproc')

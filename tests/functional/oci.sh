@@ -227,9 +227,10 @@ out=$(k run --bundle "$b" m1 2>&1)
 contains "a bind-mounted host directory is readable in the container" "$out" "from-host"
 check "and writable: what the container wrote is on the host" grep -qx from-guest "$base/vol/out"
 contains "a bind-mounted host file is seen" "$out" "file-bind"
-check "a read-only file bind refuses writes" bash -c "! grep -q hosts-writable <<<'$out'"
+printf '%s\n' "$out" >"$base/m1.out"
+check "a read-only file bind refuses writes" bash -c "! grep -q hosts-writable '$base/m1.out'"
 contains "the spec's capabilities: CHOWN and KILL only" "$out" "0000000000000021"
-check "a read-only rootfs refuses writes" bash -c "! grep -q rootfs-writable <<<'$out' && test ! -e '$rootfs/newfile'"
+check "a read-only rootfs refuses writes" bash -c "! grep -q rootfs-writable '$base/m1.out' && test ! -e '$rootfs/newfile'"
 contains "noNewPrivileges is set" "$out" "NoNewPrivs:	1"
 
 # --- delete --force of a running container; delete without it refused ---
