@@ -190,7 +190,7 @@ int relay__run(struct relay *r, struct err **err)
 			/* A panic or oops says more than "triple fault": show what it printed. */
 			if (vm->console && *serial__tail(vm->console))
 				pr_err("the guest console's last output:\n%s", serial__tail(vm->console));
-			return err_msg(err, "the guest stopped before the process ended: %s",
+			return err_msg(err, "the guest stopped before the command ended: %s",
 				       vm->stop_msg);
 		}
 		if (p[1].revents)
