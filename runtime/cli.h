@@ -6,6 +6,14 @@
 
 #include "../lib/err.h"
 
+/* The Makefile defines both; a build outside it still compiles. */
+#ifndef KAGE_VERSION
+#define KAGE_VERSION "0.0.0-dev"
+#endif
+#ifndef KAGE_COMMIT
+#define KAGE_COMMIT "unknown"
+#endif
+
 struct globals {
 	const char *root;	/* state directory (--root) */
 	const char *config_path;	/* --config: kage's settings file (runtime/config.h) */

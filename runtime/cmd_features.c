@@ -11,13 +11,6 @@
 #include "cli.h"
 #include "oci_spec.h"
 
-#ifndef KAGE_VERSION
-#define KAGE_VERSION "0.0.0-dev"
-#endif
-#ifndef KAGE_COMMIT
-#define KAGE_COMMIT "unknown"
-#endif
-
 /* The words the guest agent turns into mount flags (guest/agent/mount_opts.c); others are data. */
 static const char *const mount_options[] = {
 	"async", "atime", "bind", "defaults", "dev", "diratime", "dirsync", "exec", "loud",

@@ -6,13 +6,6 @@
 
 #include "cli.h"
 
-#ifndef KAGE_VERSION
-#define KAGE_VERSION "0.0.0-dev"
-#endif
-#ifndef KAGE_COMMIT
-#define KAGE_COMMIT "unknown"
-#endif
-
 /* The OCI runtime spec version whose config.json we read. */
 #define OCI_SPEC_VERSION "1.1.0"
 
