@@ -42,6 +42,17 @@ rc=$?
 [ "$rc" = 199 ] && ok "a test host that cannot start exits 199" || not_ok "cannot-start status (got $rc)"
 contains "and says why" "$out" "testhost:"
 
+# A frozen test host (its heartbeat stopped here, as TCG's nested SVM sometimes stops it all)
+# ends the run with 199 within the stall limit rather than at the timeout.
+t0=$SECONDS
+out=$(KAGE_TESTHOST_STALL=20 "$run" --timeout 600 -- sh -c 'kill -STOP $(cat /run/kage-heartbeat.pid); sleep 500' 2>&1)
+rc=$?
+took=$((SECONDS - t0))
+[ "$rc" = 199 ] && ok "a frozen test host exits 199" || not_ok "frozen test host status (got $rc)"
+contains "and says it froze" "$out" "the test host froze"
+contains "with where QEMU's vCPUs were" "$out" "QEMU's vCPUs:"
+check "long before the timeout (${took} s)" test "$took" -lt 200
+
 out=$("$run" --docker -- docker info --format '{{json .Runtimes}} {{.ServerVersion}}' 2>&1)
 rc=$?
 expect_status "--docker: docker info succeeds" 0 test "$rc" = 0
