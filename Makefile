@@ -72,7 +72,7 @@ $(BUILD)/guest/kage-hello: guest/init/init.c | $(BUILD)/deps.mk
 AGENT_SRCS := $(wildcard guest/agent/*.c) lib/frame.c lib/err.c lib/log.c lib/io.c
 $(BUILD)/guest/agent: $(AGENT_SRCS) $(wildcard guest/agent/*.h) lib/frame.h | $(BUILD)/deps.mk
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(AGENT_SRCS) -ljson-c
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(AGENT_SRCS) -lseccomp -ljson-c
 
 BUSYBOX := /bin/busybox
 $(BUILD)/guest/initramfs.cpio.gz: $(BUILD)/guest/agent $(BUILD)/guest/kage-hello scripts/mkcpio.py \

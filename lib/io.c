@@ -2,6 +2,7 @@
 #include "io.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 int io__write_all(int fd, const void *buf, size_t len)
@@ -22,5 +23,26 @@ int io__write_all(int fd, const void *buf, size_t len)
 		p += n;
 		len -= n;
 	}
+	return 0;
+}
+
+int io__release_stdio(void)
+{
+	int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	for (int i = 0; i <= 2; i++) {
+		if (dup2(fd, i) < 0) {
+			int saved = errno;
+
+			if (fd > 2)
+				close(fd);
+			errno = saved;
+			return -1;
+		}
+	}
+	if (fd > 2)	/* one of 0-2 was closed, and is now this */
+		close(fd);
 	return 0;
 }

@@ -7,4 +7,8 @@
 /* Writes all of buf, retrying short writes and EINTR; -1 with errno set on failure. */
 int io__write_all(int fd, const void *buf, size_t len);
 
+/* Points fds 0-2 at /dev/null: a process that outlives the command which started it lets go
+ * of that command's stdio (whose reader may wait for every writer to close); -1 with errno. */
+int io__release_stdio(void);
+
 #endif

@@ -197,7 +197,8 @@ static int process_from_args(struct exec_opts *eo, const struct oci_process *bas
 	return 0;
 }
 
-static int load_process(struct exec_opts *eo, const struct container *c, struct oci_process *p,
+/* The process from --process or from the arguments over the container's own process. */
+static int load_process(struct exec_opts *eo, const struct oci_spec *spec, struct oci_process *p,
 			struct err **err)
 {
 	if (eo->process_file) {
@@ -209,20 +210,15 @@ static int load_process(struct exec_opts *eo, const struct container *c, struct 
 			return err_prefix(err, "exec: %s", eo->process_file);
 		return 0;
 	}
-	struct oci_spec *spec = NULL;
-
-	if (oci_spec__load(c->bundle, &spec, err) < 0)
-		return -1;
-	int ret = process_from_args(eo, &spec->process, p, err);
-
-	oci_spec__free(spec);
-	return ret;
+	return process_from_args(eo, &spec->process, p, err);
 }
 
-/* Creates the process in the guest, held before exec; returns its name. */
-static int create_in_guest(int ctl, const struct oci_process *p, char **name, struct err **err)
+/* Creates the process in the guest, held before exec, under the container's seccomp filter
+ * (as runc does for exec); returns its name. */
+static int create_in_guest(int ctl, const struct oci_process *p, const struct oci_seccomp *sc,
+			   char **name, struct err **err)
 {
-	struct json_object *req = oci_guest__create_request(p, false, true), *resp = NULL, *v;
+	struct json_object *req = oci_guest__create_request(p, sc, false, true), *resp = NULL, *v;
 	int ret = agent__request(ctl, req, &resp, err);
 
 	json_object_put(req);
@@ -264,6 +260,10 @@ static int relay_process(struct agent_link *link, int ctl, const char *name,
 		err_prefix(err, "exec %s", p->args.v[0]);
 		goto out;
 	}
+	/* Detached with its terminal handed over, as containerd runs `docker exec -t`: the
+	 * shim reads exec's output until every writer has closed it, so let go of it. */
+	if (notify >= 0 && tty >= 0 && io__release_stdio() < 0)
+		pr_warn("exec: stdio to /dev/null: %s", strerror(errno));
 	if (notify >= 0) {
 		io__write_all(notify, "ok\n", 3);
 		close(notify);
@@ -289,6 +289,7 @@ static int exec_process(const struct globals *g, struct exec_opts *eo, struct er
 	_cleanup_close_ int ctl = -1;
 	_cleanup_free_ char *name = NULL;
 	struct oci_process p = { 0 };
+	struct oci_spec *spec = NULL;
 	char vsock[PATH_MAX];
 	int ret = -1;
 
@@ -300,7 +301,7 @@ static int exec_process(const struct globals *g, struct exec_opts *eo, struct er
 	if (st != CTR_RUNNING && st != CTR_CREATED)
 		return err_msg(err, "cannot exec in a container that is %s",
 			       container__status_name(st));
-	if (load_process(eo, c, &p, err) < 0)
+	if (oci_spec__load(c->bundle, &spec, err) < 0 || load_process(eo, spec, &p, err) < 0)
 		goto out;
 	if (p.terminal && eo->detach && !eo->console_socket) {
 		err_msg(err, "exec: a detached terminal needs --console-socket");
@@ -311,7 +312,7 @@ static int exec_process(const struct globals *g, struct exec_opts *eo, struct er
 	struct agent_link link = { .uds_path = vsock };
 
 	ctl = agent_link__connect(&link, AGENT_CTL_PORT, err);
-	if (ctl < 0 || create_in_guest(ctl, &p, &name, err) < 0)
+	if (ctl < 0 || create_in_guest(ctl, &p, spec->linux_.seccomp, &name, err) < 0)
 		goto out;
 	/* The container's lock is for our setup only; the process may outlive it. */
 	close(c->lock_fd);
@@ -356,6 +357,7 @@ static int exec_process(const struct globals *g, struct exec_opts *eo, struct er
 	ret = eo->pid_file ? lifecycle__write_pid_file(eo->pid_file, pid, err) : 0;
 out:
 	oci_process__free(&p);
+	oci_spec__free(spec);
 	return ret;
 }
 

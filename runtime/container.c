@@ -164,6 +164,7 @@ static int parse_state(struct container *c, const char *text, struct err **err)
 	c->rootfs = dup_member(o, "rootfs");
 	c->created = dup_member(o, "created");
 	c->process = dup_member(o, "process");
+	c->cgroup = dup_member(o, "cgroup");
 	if (json_object_object_get_ex(o, "pid", &v))
 		c->pid = json_object_get_int(v);
 	if (json_object_object_get_ex(o, "pid_start", &v))
@@ -251,6 +252,8 @@ int container__save(struct container *c, struct err **err)
 	add_str(o, "rootfs", c->rootfs);
 	add_str(o, "created", c->created);
 	add_str(o, "process", c->process);
+	if (c->cgroup && *c->cgroup)
+		add_str(o, "cgroup", c->cgroup);
 	if (c->exit_status >= 0)
 		json_object_object_add(o, "exit_status", json_object_new_int(c->exit_status));
 	if (c->annotations)
@@ -445,6 +448,7 @@ void container__free(struct container *c)
 	free(c->rootfs);
 	free(c->created);
 	free(c->process);
+	free(c->cgroup);
 	json_object_put(c->annotations);
 	free(c);
 }

@@ -28,6 +28,7 @@ struct container {
 	enum ctr_status status;	/* as recorded; container__status() checks the sandbox */
 	int exit_status;	/* -1 until the workload's is known */
 	char *process;		/* the guest agent's name of the container's process */
+	char *cgroup;		/* the sandbox's host cgroup directory, or NULL (cgroup.h) */
 	struct json_object *annotations;	/* an object, owned */
 };
 

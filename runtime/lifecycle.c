@@ -24,6 +24,7 @@
 #include "../lib/log.h"
 #include "agent_client.h"
 #include "agent_link.h"
+#include "cgroup.h"
 #include "config.h"
 #include "container.h"
 #include "hooks.h"
@@ -200,6 +201,15 @@ int lifecycle__create(const struct globals *g, struct create_opts *co, pid_t *pi
 		goto fail;
 	}
 
+	char cg[4096];
+
+	if (cgroup__dir(spec->linux_.cgroups_path, g->systemd_cgroup, cg, sizeof(cg), err) < 0)
+		goto fail;
+	if (*cg && !(c->cgroup = strdup(cg))) {
+		err_errno(err, "create");
+		goto fail;
+	}
+
 	struct sandbox_args a = { .c = c, .spec = spec, .console_socket = co->console_socket,
 				  .base = co->base, .settings = ss };
 
@@ -217,6 +227,8 @@ int lifecycle__create(const struct globals *g, struct create_opts *co, pid_t *pi
 	}
 	return 0;
 fail:
+	if (c->cgroup && cgroup__remove(c->cgroup, NULL) < 0)
+		pr_debug("create %s: cgroup %s left behind", co->id, c->cgroup);
 	container__remove(c, NULL);
 	return -1;
 }
@@ -354,6 +366,12 @@ int lifecycle__delete(const struct globals *g, const char *id, bool force, struc
 			pr_warn("delete %s: %s", id, hook_err->msg);
 	} else if (spec_err) {
 		pr_debug("delete %s: no poststop hooks: %s", id, spec_err->msg);
+	}
+	if (c->cgroup) {
+		_cleanup_err_ struct err *cg_err = NULL;
+
+		if (cgroup__remove(c->cgroup, &cg_err) < 0)
+			pr_warn("delete %s: %s", id, cg_err->msg);
 	}
 	return container__remove(c, err);
 }

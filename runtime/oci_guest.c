@@ -382,7 +382,8 @@ static void privileges(struct json_object *req, const struct oci_process *p)
 		json_object_object_add(req, "umask", json_object_new_int(p->user.umask & 0777));
 }
 
-struct json_object *oci_guest__create_request(const struct oci_process *p, bool init,
+struct json_object *oci_guest__create_request(const struct oci_process *p,
+					      const struct oci_seccomp *sc, bool init,
 					      bool want_stdin)
 {
 	struct json_object *req = op("create"), *a;
@@ -422,5 +423,7 @@ struct json_object *oci_guest__create_request(const struct oci_process *p, bool 
 	json_object_object_add(req, "stdin", json_object_new_boolean(want_stdin));
 	json_object_object_add(req, "init", json_object_new_boolean(init));
 	privileges(req, p);
+	if (sc)
+		json_object_object_add(req, "seccomp", oci_guest__seccomp(sc));
 	return req;
 }

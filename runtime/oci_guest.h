@@ -14,6 +14,7 @@
 struct json_object;
 struct oci_spec;
 struct oci_process;
+struct oci_seccomp;
 struct vm_opts;
 
 /* Where the container's rootfs is mounted in the guest; its processes are chrooted there. */
@@ -25,8 +26,15 @@ int oci_guest__plan_shares(const struct oci_spec *s, int cache, struct vm_opts *
 /* Over the agent control connection ctl: mounts, devices, hostname, sysctls, masks. */
 int oci_guest__setup(int ctl, const struct oci_spec *s, const struct vm_opts *o,
 		     struct err **err);
-/* The agent's create request for p, run in the container's root. */
-struct json_object *oci_guest__create_request(const struct oci_process *p, bool init,
+/* The agent's create request for p, run in the container's root under seccomp filter sc
+ * (the spec's linux.seccomp, NULL for none). */
+struct json_object *oci_guest__create_request(const struct oci_process *p,
+					      const struct oci_seccomp *sc, bool init,
 					      bool want_stdin);
+
+/* What kage cannot do with linux.seccomp (a listener), refused before anything starts. */
+int oci_guest__check_seccomp(const struct oci_seccomp *sc, struct err **err);
+/* sc in the agent's form (oci_guest_seccomp.c). */
+struct json_object *oci_guest__seccomp(const struct oci_seccomp *sc);
 
 #endif

@@ -29,6 +29,7 @@
 #include "../vmm/arch.h"
 #include "agent_client.h"
 #include "agent_link.h"
+#include "cgroup.h"
 #include "container.h"
 #include "oci_guest.h"
 #include "oci_spec.h"
@@ -134,8 +135,10 @@ int sandbox__open_console(const char *socket_path, int *slave, struct err **err)
 
 static int create_process(struct sandbox *sb, struct err **err)
 {
-	const struct oci_process *p = &sb->a->spec->process;
-	struct json_object *req = oci_guest__create_request(p, true, true), *resp = NULL, *v;
+	const struct oci_spec *spec = sb->a->spec;
+	const struct oci_process *p = &spec->process;
+	struct json_object *req = oci_guest__create_request(p, spec->linux_.seccomp, true, true);
+	struct json_object *resp = NULL, *v;
 	int ret = agent__request(sb->ctl, req, &resp, err);
 
 	json_object_put(req);
@@ -195,6 +198,25 @@ static int listen_control(struct sandbox *sb, struct err **err)
 	return 0;
 }
 
+/* The spec's limits for the sandbox's cgroup: the guest's RAM plus what the VMM needs when
+ * the spec limits memory (the VM is that size), and the CPU quota the vCPUs run under. */
+static int join_cgroup(const struct sandbox_args *a, struct err **err)
+{
+	const struct oci_resources *r = a->spec->linux_.has_resources ?
+						&a->spec->linux_.resources : NULL;
+	struct cgroup_limits l = { 0 };
+
+	if (!a->c->cgroup)
+		return 0;
+	if (r && r->has_mem_limit && r->mem_limit > 0)
+		l.memory_max = ((uint64_t)a->settings.memory_mib + CGROUP_VMM_OVERHEAD_MIB) << 20;
+	if (r && r->has_cpu_quota && r->cpu_quota > 0) {
+		l.cpu_quota = r->cpu_quota;
+		l.cpu_period = r->has_cpu_period ? r->cpu_period : 0;
+	}
+	return cgroup__join(a->c->cgroup, &l, err);
+}
+
 /* Everything up to a created container: VM up, guest set up, process held before exec. */
 static int build(struct sandbox *sb, struct err **err)
 {
@@ -202,6 +224,9 @@ static int build(struct sandbox *sb, struct err **err)
 	sigset_t mask;
 
 	if (container__sock_path(a->c, "vsock.sock", sb->vsock_path, sizeof(sb->vsock_path), err) < 0)
+		return -1;
+	/* First, so that every thread of the VMM starts in the container's cgroup. */
+	if (join_cgroup(a, err) < 0)
 		return -1;
 	sb->o.cfg = a->base;
 	sb->o.cfg.mem_size = (uint64_t)a->settings.memory_mib << 20;
@@ -214,7 +239,8 @@ static int build(struct sandbox *sb, struct err **err)
 		     extra) < 0)
 		return err_errno(err, "kernel command line");
 	sb->o.cfg.cmdline = sb->o.cmdline;
-	if (oci_guest__plan_shares(a->spec, fs_cache(a->settings.fs_cache), &sb->o, err) < 0 ||
+	if (oci_guest__check_seccomp(a->spec->linux_.seccomp, err) < 0 ||
+	    oci_guest__plan_shares(a->spec, fs_cache(a->settings.fs_cache), &sb->o, err) < 0 ||
 	    enter_netns(a->spec, err) < 0)
 		return -1;
 	if (a->spec->process.terminal && sandbox__open_console(a->console_socket, &sb->tty, err) < 0)
@@ -304,6 +330,10 @@ static int sandbox_main(struct sandbox_args *a, const char *root, int notify)
 		}
 		goto out;
 	}
+	/* The terminal went to --console-socket: create's stdio is not the workload's, and
+	 * containerd's shim reads create's output until every writer has closed it. */
+	if (a->spec->process.terminal && io__release_stdio() < 0)
+		pr_warn("sandbox: stdio to /dev/null: %s", strerror(errno));
 	tell_parent(notify, "ok", sb.process);
 	status = relay__run(sb.relay, &err);
 	if (status < 0) {

@@ -152,6 +152,10 @@ static void child_identity(const struct proc_spec *s)
 	/* Into the process's root while we still may; PATH is searched there, after this. */
 	if (s->root && (chroot(s->root) < 0 || chdir("/") < 0))
 		child_fail("chroot '%s'", s->root);
+	/* Without no_new_privileges, loading a filter takes CAP_SYS_ADMIN: do it before the
+	 * capabilities go (runc's order); with it, as late as can be (child_main). */
+	if (!s->no_new_privs && scfilter__load(&s->seccomp) < 0)
+		child_fail("load the seccomp filter");
 	if (caps__before_setuid(&s->caps, &err) < 0)
 		child_fail_err(err);
 	/* Unprivileged (tests), dropping the supplementary groups is neither possible nor asked. */
@@ -240,6 +244,8 @@ static _Noreturn void child_main(const struct proc_spec *s, const struct child_f
 	if (n != 1)
 		_exit(127); /* the agent dropped us before start */
 	close(CHILD_HOLD_FD);
+	if (s->no_new_privs && scfilter__load(&s->seccomp) < 0)
+		child_fail("load the seccomp filter");
 	execve(path, s->argv, s->envp);
 	child_fail("exec: %s", s->argv[0]);
 }

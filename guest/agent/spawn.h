@@ -14,6 +14,7 @@
 #include <sys/types.h>
 
 #include "caps.h"
+#include "scfilter.h"
 
 struct err;
 
@@ -46,6 +47,7 @@ struct proc_spec {
 	int oom_score_adj;
 	bool set_umask;
 	mode_t umask;
+	struct sc_prog seccomp;	/* owned; no filter when its insns is NULL */
 };
 
 /* The parent's ends; -1 where there is none. */

@@ -164,7 +164,7 @@ static int parse_privileges(struct json_object *req, struct proc_spec *s, struct
 	s->oom_score_adj = oom;
 	s->set_umask = mask >= 0;
 	s->umask = mask;
-	return 0;
+	return scfilter__build(req, &s->seccomp, err);
 }
 
 int spec__parse(struct json_object *req, struct proc_spec *s, struct err **err)
@@ -193,5 +193,6 @@ void spec__free(struct proc_spec *s)
 	free(s->envp);
 	free(s->gids);
 	free(s->rlimits);
+	scfilter__free(&s->seccomp);
 	memset(s, 0, sizeof(*s));
 }

@@ -211,6 +211,58 @@ check "run of a missing command fails (status $rc)" test "$rc" != 0
 contains "and says why" "$err" "no-such-command"
 check "and leaves no state behind" test ! -e "$root/r3"
 
+# --- linux.seccomp: loaded in the guest with libseccomp (without noNewPrivileges, as Docker) ---
+b=$base/bsc
+mkbundle "$b" '["sh","-c","grep ^Seccomp: /proc/self/status; mkdir /tmp/d 2>&1; echo sc-end"]' "
+c['linux']['seccomp'] = {'defaultAction': 'SCMP_ACT_ALLOW', 'architectures': ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86'],
+    'syscalls': [{'names': ['mkdir', 'mkdirat', 'not_a_syscall'], 'action': 'SCMP_ACT_ERRNO', 'errnoRet': 1}]}
+"
+k run --bundle "$b" sc1 >"$b/out" 2>&1
+rc=$?
+check "a seccomp profile is in force in the container (rc $rc)" \
+	bash -c "[ $rc = 0 ] && grep -qP '^Seccomp:\t2$' '$b/out' && grep -q 'Operation not permitted' '$b/out' && grep -qx sc-end '$b/out'"
+[ "$rc" = 0 ] || sed 's/^/# /' "$b/out" | tail -5
+mkbundle "$b" '["true"]' "
+c['linux']['seccomp'] = {'defaultAction': 'SCMP_ACT_ALLOW', 'listenerPath': '/run/listener.sock',
+    'syscalls': [{'names': ['mkdir'], 'action': 'SCMP_ACT_NOTIFY'}]}
+"
+err=$(k create --bundle "$b" sc2 2>&1)
+rc=$?
+check "a seccomp listener (SCMP_ACT_NOTIFY) is refused (status $rc)" test "$rc" != 0
+contains "and says so" "$err" "SCMP_ACT_NOTIFY"
+check "and leaves no state behind" test ! -e "$root/sc2"
+
+# --- linux.cgroupsPath: the sandbox (every VMM thread) in the spec's cgroup, with limits ---
+b=$base/bcg
+cgdir=/sys/fs/cgroup/kage-oci-test/cg1
+mkbundle "$b" '["sleep","1000"]' "
+c['linux']['cgroupsPath'] = '/kage-oci-test/cg1'
+c['linux']['resources'] = {'memory': {'limit': 209715200}, 'cpu': {'quota': 50000, 'period': 100000}}
+"
+k create --bundle "$b" --pid-file "$b/pid" cg1 2>"$b/err"
+rc=$?
+check "create with a cgroupsPath exits 0 (got $rc)" test "$rc" = 0
+[ "$rc" = 0 ] || sed 's/^/# /' "$b/err" | tail -5
+pid=$(cat "$b/pid" 2>/dev/null)
+check "the sandbox is in the spec's cgroup ($(cat /proc/$pid/cgroup 2>/dev/null))" \
+	grep -qx "0::/kage-oci-test/cg1" "/proc/$pid/cgroup"
+others=$(cat /proc/$pid/task/*/cgroup 2>/dev/null | sort -u)
+check "and so is every thread of its VMM ($(ls /proc/$pid/task 2>/dev/null | wc -l) threads)" \
+	test "$others" = "0::/kage-oci-test/cg1"
+check "memory.max: the guest's 200 MiB plus 128 MiB for the VMM ($(cat $cgdir/memory.max 2>/dev/null))" \
+	test "$(cat $cgdir/memory.max 2>/dev/null)" = $(((200 + 128) * 1048576))
+check "cpu.max: the spec's quota ($(cat $cgdir/cpu.max 2>/dev/null))" \
+	test "$(cat $cgdir/cpu.max 2>/dev/null)" = "50000 100000"
+k delete --force cg1 >/dev/null 2>&1
+check "delete removes the cgroup" test ! -e "$cgdir"
+rmdir /sys/fs/cgroup/kage-oci-test 2>/dev/null
+mkbundle "$b" '["true"]' "c['linux']['cgroupsPath'] = '/kage-oci-test/../../x'"
+err=$(k create --bundle "$b" cg2 2>&1)
+rc=$?
+check "a cgroupsPath leaving the cgroup mount is refused (status $rc)" test "$rc" != 0
+contains "and says why" "$err" "must not contain '..'"
+check "and leaves no state behind" test ! -e "$root/cg2"
+
 # --- mounts, capabilities, a read-only rootfs ---
 b=$base/b7
 mkdir -p "$base/vol" "$base/etcdir"

@@ -7,7 +7,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <json-c/json.h>
+
 #include "lib/err.h"
+#include "runtime/oci_guest.h"
 #include "runtime/oci_spec.h"
 #include "tests/unit/tap.h"
 
@@ -250,6 +253,22 @@ static void check_docker_linux(const struct oci_linux *l)
 	CHECK(sc->syscalls[3].has_errno_ret && sc->syscalls[3].errno_ret == 38 &&
 		      sc->syscalls[4].action == OCI_SCMP_ACT_KILL_THREAD,
 	      "errnoRet, SCMP_ACT_KILL");
+
+	/* The agent's form (docs/agent-protocol.md): libseccomp's words, numbers kept whole. */
+	struct json_object *o = oci_guest__seccomp(sc);
+	const char *got = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+	const char *want = "{\"default_action\":\"errno\",\"default_errno\":1,"
+		"\"architectures\":[\"x86_64\",\"x86\",\"x32\"],\"flags\":[\"spec_allow\"],"
+		"\"syscalls\":[{\"names\":[\"accept\",\"read\",\"write\"],\"action\":\"allow\","
+		"\"args\":[]},{\"names\":[\"personality\"],\"action\":\"allow\",\"args\":[{"
+		"\"index\":0,\"value\":4294967295,\"value_two\":0,\"op\":\"eq\"}]},{\"names\":"
+		"[\"clone\"],\"action\":\"allow\",\"args\":[{\"index\":0,\"value\":2114060288,"
+		"\"value_two\":0,\"op\":\"masked_eq\"}]},{\"names\":[\"ptrace\"],\"action\":"
+		"\"errno\",\"errno\":38,\"args\":[]},{\"names\":[\"kill\"],\"action\":"
+		"\"kill_thread\",\"args\":[]}]}";
+
+	CHECK(!strcmp(got, want), "seccomp in the agent's words (%s)", got);
+	json_object_put(o);
 }
 
 static void test_docker_spec(void)
