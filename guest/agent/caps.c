@@ -111,9 +111,12 @@ int caps__after_setuid(const struct caps *c, struct err **err)
 		return err_errno(err, "capset");
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0)
 		return err_errno(err, "clear the ambient capabilities");
+	/* The kernel raises only what is both permitted and inheritable. As runc (which warns),
+	 * an ambient capability it refuses is left out: `runc spec` lists three ambient ones
+	 * and no inheritable set, and such specs must run. */
 	for (int cap = 0; in_bounding(cap) >= 0; cap++)
 		if ((c->set[CAP_AMBIENT] & (1ULL << cap)) &&
-		    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
+		    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0 && errno != EPERM)
 			return err_errno(err, "raise ambient capability %d", cap);
 	return 0;
 }
