@@ -5,6 +5,7 @@
 #ifndef KAGE_VMM_ARCH_H
 #define KAGE_VMM_ARCH_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "../lib/err.h"
@@ -32,5 +33,9 @@ void arch__device_window(uint64_t *base, uint64_t *size);
 int arch__device_irq(unsigned int index);
 /* Kernel arguments the platform needs (console device, reboot method). */
 const char *arch__base_cmdline(void);
+/* The vCPU's state in one line (where it was, its paging and tables), for a guest that died:
+ * a triple fault leaves nothing on the guest's console. (AMD's KVM resets the vCPU on a
+ * shutdown, so there it shows the reset state.) */
+void arch__describe_vcpu(struct vcpu *vcpu, char *buf, size_t len);
 
 #endif

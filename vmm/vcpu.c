@@ -121,11 +121,16 @@ static bool handle_exit(struct vcpu *vcpu)
 		/* With the in-kernel irqchip KVM handles HLT; seeing it means halted for good. */
 		vm__request_stop(vcpu->vm, VM_STOP_POWEROFF, "the guest halted");
 		return false;
-	case KVM_EXIT_SHUTDOWN:
+	case KVM_EXIT_SHUTDOWN: {
+		char state[512];
+
+		arch__describe_vcpu(vcpu, state, sizeof(state));
+		pr_err("vCPU %u at its triple fault: %s", vcpu->id, state);
 		vm__request_stop(vcpu->vm, VM_STOP_ERROR,
 				 "vCPU %u: triple fault (KVM_EXIT_SHUTDOWN): the guest crashed",
 				 vcpu->id);
 		return false;
+	}
 	case KVM_EXIT_SYSTEM_EVENT:
 		system_event(vcpu);
 		return false;

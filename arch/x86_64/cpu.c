@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <linux/kvm.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -179,4 +180,23 @@ int arch__vcpu_init(struct vcpu *vcpu, struct err **err)
 	    set_lint(vcpu, err) < 0)
 		return -1;
 	return 0;
+}
+
+void arch__describe_vcpu(struct vcpu *vcpu, char *buf, size_t len)
+{
+	struct kvm_regs r;
+	struct kvm_sregs s;
+
+	if (ioctl(vcpu->fd, KVM_GET_REGS, &r) < 0 || ioctl(vcpu->fd, KVM_GET_SREGS, &s) < 0) {
+		snprintf(buf, len, "registers unreadable: %s", strerror(errno));
+		return;
+	}
+	snprintf(buf, len,
+		 "rip=0x%llx rsp=0x%llx rflags=0x%llx cs=0x%x cr0=0x%llx cr2=0x%llx cr3=0x%llx "
+		 "cr4=0x%llx efer=0x%llx idt=0x%llx/%u gdt=0x%llx/%u tr=0x%x",
+		 (unsigned long long)r.rip, (unsigned long long)r.rsp,
+		 (unsigned long long)r.rflags, s.cs.selector, (unsigned long long)s.cr0,
+		 (unsigned long long)s.cr2, (unsigned long long)s.cr3, (unsigned long long)s.cr4,
+		 (unsigned long long)s.efer, (unsigned long long)s.idt.base, s.idt.limit,
+		 (unsigned long long)s.gdt.base, s.gdt.limit, s.tr.selector);
 }
