@@ -85,6 +85,17 @@ wait_reaped() {
 }
 
 
+# refused NAME VERB ID WANT: `VERB --bundle $b ID` fails, its message has WANT, and nothing of
+# ID is left in the state directory.
+refused() {
+	local err rc
+	err=$(k "$2" --bundle "$b" "$3" 2>&1)
+	rc=$?
+	check "$1 (status $rc)" test "$rc" != 0
+	contains "and says why" "$err" "$4"
+	check "and leaves no state behind" test ! -e "$root/$3"
+}
+
 # --- create, state, start, the workload's exit status through the pid-file process ---
 b=$base/b1
 mkbundle "$b" '["sh","-c","echo started; trap \"echo got-term; exit 42\" TERM; while :; do echo tick; sleep 0.2; done"]'
@@ -205,11 +216,7 @@ k run --bundle "$b" r2 >/dev/null 2>&1
 rc=$?
 check "a workload killed by SIGKILL: 137 (got $rc)" test "$rc" = 137
 mkbundle "$b" '["no-such-command"]'
-err=$(k run --bundle "$b" r3 2>&1)
-rc=$?
-check "run of a missing command fails (status $rc)" test "$rc" != 0
-contains "and says why" "$err" "no-such-command"
-check "and leaves no state behind" test ! -e "$root/r3"
+refused "run of a missing command fails" run r3 "no-such-command"
 
 # --- linux.seccomp: loaded in the guest with libseccomp (without noNewPrivileges, as Docker) ---
 b=$base/bsc
@@ -226,11 +233,7 @@ mkbundle "$b" '["true"]' "
 c['linux']['seccomp'] = {'defaultAction': 'SCMP_ACT_ALLOW', 'listenerPath': '/run/listener.sock',
     'syscalls': [{'names': ['mkdir'], 'action': 'SCMP_ACT_NOTIFY'}]}
 "
-err=$(k create --bundle "$b" sc2 2>&1)
-rc=$?
-check "a seccomp listener (SCMP_ACT_NOTIFY) is refused (status $rc)" test "$rc" != 0
-contains "and says so" "$err" "SCMP_ACT_NOTIFY"
-check "and leaves no state behind" test ! -e "$root/sc2"
+refused "a seccomp listener (SCMP_ACT_NOTIFY) is refused" create sc2 "SCMP_ACT_NOTIFY"
 
 # --- linux.cgroupsPath: the sandbox (every VMM thread) in the spec's cgroup, with limits ---
 b=$base/bcg
@@ -257,11 +260,7 @@ k delete --force cg1 >/dev/null 2>&1
 check "delete removes the cgroup" test ! -e "$cgdir"
 rmdir /sys/fs/cgroup/kage-oci-test 2>/dev/null
 mkbundle "$b" '["true"]' "c['linux']['cgroupsPath'] = '/kage-oci-test/../../x'"
-err=$(k create --bundle "$b" cg2 2>&1)
-rc=$?
-check "a cgroupsPath leaving the cgroup mount is refused (status $rc)" test "$rc" != 0
-contains "and says why" "$err" "must not contain '..'"
-check "and leaves no state behind" test ! -e "$root/cg2"
+refused "a cgroupsPath leaving the cgroup mount is refused" create cg2 "must not contain '..'"
 
 # --- mounts, capabilities, a read-only rootfs ---
 b=$base/b7
