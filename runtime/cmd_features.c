@@ -3,6 +3,7 @@
  * runtime-spec features document), so containerd and friends can probe it the same way.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include <json-c/json.h>
 #include <seccomp.h>
@@ -82,6 +83,17 @@ static json_object *flags(const char *const *keys, const bool *values, size_t n)
 	return o;
 }
 
+/* The actions kage applies: SCMP_ACT_NOTIFY is refused (a listener would live in the VM). */
+static const char *action_at(size_t i)
+{
+	const char *name;
+
+	for (size_t j = 0; (name = oci_seccomp__action_at(j)); j++)
+		if (strcmp(name, "SCMP_ACT_NOTIFY") && i-- == 0)
+			return name;
+	return NULL;
+}
+
 static json_object *linux_section(void)
 {
 	/* The guest kernel mounts cgroup2 only; systemd never manages the VM's cgroup. */
@@ -94,7 +106,7 @@ static json_object *linux_section(void)
 
 	/* The same tables runtime/oci_spec_seccomp.c checks a profile against. */
 	ok = add(sc, "enabled", json_object_new_boolean(true), ok);
-	ok = add(sc, "actions", names_of(oci_seccomp__action_at), ok);
+	ok = add(sc, "actions", names_of(action_at), ok);
 	ok = add(sc, "operators", names_of(oci_seccomp__op_at), ok);
 	ok = add(sc, "archs", names_of(oci_seccomp__arch_at), ok);
 	ok = add(sc, "knownFlags", names_of(oci_seccomp__flag_at), ok);

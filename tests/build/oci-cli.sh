@@ -70,6 +70,7 @@ assert "CAP_SYS_ADMIN" in l["capabilities"] and "CAP_CHECKPOINT_RESTORE" in l["c
 assert l["cgroup"]["v2"] is True and l["cgroup"]["v1"] is False
 s = l["seccomp"]
 assert s["enabled"] is True and "SCMP_ACT_ERRNO" in s["actions"]
+assert "SCMP_ACT_NOTIFY" not in s["actions"], "kage refuses SCMP_ACT_NOTIFY"
 assert "SCMP_CMP_MASKED_EQ" in s["operators"] and "SCMP_ARCH_X86_64" in s["archs"]
 assert l["apparmor"] == {"enabled": False} and l["selinux"] == {"enabled": False}
 assert o["annotations"]["io.kage.version"], o["annotations"]
