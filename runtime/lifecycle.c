@@ -28,6 +28,7 @@
 #include "config.h"
 #include "container.h"
 #include "hooks.h"
+#include "oci_guest.h"
 #include "oci_spec.h"
 #include "relay.h"
 #include "sandbox.h"
@@ -190,6 +191,7 @@ int lifecycle__create(const struct globals *g, struct create_opts *co, pid_t *pi
 		return -1;
 	if (!g->debug)
 		log__set_level(cfg.log_level);
+	oci_guest__warn_unapplied(spec);
 	if (container__create(g->root, co->id, &c, err) < 0)
 		return -1;
 	c->bundle = strdup(bundle);

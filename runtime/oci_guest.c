@@ -427,3 +427,24 @@ struct json_object *oci_guest__create_request(const struct oci_process *p,
 		json_object_object_add(req, "seccomp", oci_guest__seccomp(sc));
 	return req;
 }
+
+void oci_guest__warn_unapplied(const struct oci_spec *s)
+{
+	const struct oci_linux *l = &s->linux_;
+	bool userns = false;
+
+	for (size_t i = 0; s->has_linux && i < l->n_namespaces; i++)
+		userns |= l->namespaces[i].type == OCI_NS_USER;
+	if (s->has_linux && (userns || l->n_uid_mappings || l->n_gid_mappings))
+		pr_warn("config.json: the user namespace and its uid/gid mappings are not applied: "
+			"the container's ids are the guest's own, and the VM is the boundary");
+	if (s->has_linux && l->has_resources && l->resources.has_pids_limit)
+		pr_warn("config.json: linux.resources.pids.limit is not applied: the container's "
+			"processes live in the guest, not on the host");
+	if (s->process.apparmor_profile && *s->process.apparmor_profile)
+		pr_warn("config.json: process.apparmorProfile '%s' is not applied: the guest "
+			"kernel has no AppArmor", s->process.apparmor_profile);
+	if (s->process.selinux_label && *s->process.selinux_label)
+		pr_warn("config.json: process.selinuxLabel is not applied: the guest kernel has no "
+			"SELinux");
+}

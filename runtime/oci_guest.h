@@ -32,6 +32,8 @@ struct json_object *oci_guest__create_request(const struct oci_process *p,
 					      const struct oci_seccomp *sc, bool init,
 					      bool want_stdin);
 
+/* Says (pr_warn) which parts of s kage accepts but does not apply, and why. */
+void oci_guest__warn_unapplied(const struct oci_spec *s);
 /* What kage cannot do with linux.seccomp (a listener), refused before anything starts. */
 int oci_guest__check_seccomp(const struct oci_seccomp *sc, struct err **err);
 /* sc in the agent's form (oci_guest_seccomp.c). */

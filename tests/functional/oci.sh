@@ -223,12 +223,16 @@ b=$base/bsc
 mkbundle "$b" '["sh","-c","grep ^Seccomp: /proc/self/status; mkdir /tmp/d 2>&1; echo sc-end"]' "
 c['linux']['seccomp'] = {'defaultAction': 'SCMP_ACT_ALLOW', 'architectures': ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86'],
     'syscalls': [{'names': ['mkdir', 'mkdirat', 'not_a_syscall'], 'action': 'SCMP_ACT_ERRNO', 'errnoRet': 1}]}
+c['linux']['resources'] = {'pids': {'limit': 100}}
+c['process']['apparmorProfile'] = 'docker-default'
 "
 k run --bundle "$b" sc1 >"$b/out" 2>&1
 rc=$?
 check "a seccomp profile is in force in the container (rc $rc)" \
 	bash -c "[ $rc = 0 ] && grep -qP '^Seccomp:\t2$' '$b/out' && grep -q 'Operation not permitted' '$b/out' && grep -qx sc-end '$b/out'"
 [ "$rc" = 0 ] || sed 's/^/# /' "$b/out" | tail -5
+check "what kage does not apply is said, not silently dropped (pids limit, AppArmor)" \
+	bash -c "grep -q 'pids.limit is not applied' '$b/out' && grep -q \"apparmorProfile 'docker-default' is not applied\" '$b/out'"
 mkbundle "$b" '["true"]' "
 c['linux']['seccomp'] = {'defaultAction': 'SCMP_ACT_ALLOW', 'listenerPath': '/run/listener.sock',
     'syscalls': [{'names': ['mkdir'], 'action': 'SCMP_ACT_NOTIFY'}]}
