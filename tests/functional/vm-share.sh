@@ -10,25 +10,29 @@
 base=$(mktemp -d /var/tmp/kage-share.XXXXXX)
 trap 'rm -rf "$base"' EXIT
 s=$base/share
-mkdir -p "$s/pub" "$base/ro" "$base/tree/bin" "$base/tree/etc/deep/er"
-chmod 0777 "$s/pub"
 run() { kage_bounded 600 "$KAGE" vm run --mem 256 "$@"; }
 
-# What a guest must never reach: a file beside the share, named by planted symlinks.
-echo "SECRET-$$" >"$base/outside-secret"
-ln -s "$base/outside-secret" "$s/abs-link"
-ln -s ../outside-secret "$s/rel-link"
-cp "$KAGE_REPO/build/tests/fsops" "$s/fsops"
-# A small busybox tree to go through tar both ways.
-cp /bin/busybox "$base/tree/bin/busybox"
-for a in sh ls cat tar; do ln -s busybox "$base/tree/bin/$a"; done
-echo "hello from the host" >"$base/tree/etc/motd"
-chmod 0600 "$base/tree/etc/motd"
-head -c 100000 /dev/urandom >"$base/tree/etc/deep/er/blob"
-tar -C "$base/tree" -cf "$s/in.tar" .
-echo "read me" >"$base/ro/file"
+# The share and what goes around it, made afresh for each try of the main run.
+fixture() {
+	rm -rf "$s" "$base/ro" "$base/tree" "$base/outside-secret"
+	mkdir -p "$s/pub" "$base/ro" "$base/tree/bin" "$base/tree/etc/deep/er"
+	chmod 0777 "$s/pub"
 
-cat >"$s/t.sh" <<'EOF'
+	# What a guest must never reach: a file beside the share, named by planted symlinks.
+	echo "SECRET-$$" >"$base/outside-secret"
+	ln -s "$base/outside-secret" "$s/abs-link"
+	ln -s ../outside-secret "$s/rel-link"
+	cp "$KAGE_REPO/build/tests/fsops" "$s/fsops"
+	# A small busybox tree to go through tar both ways.
+	cp /bin/busybox "$base/tree/bin/busybox"
+	for a in sh ls cat tar; do ln -s busybox "$base/tree/bin/$a"; done
+	echo "hello from the host" >"$base/tree/etc/motd"
+	chmod 0600 "$base/tree/etc/motd"
+	head -c 100000 /dev/urandom >"$base/tree/etc/deep/er/blob"
+	tar -C "$base/tree" -cf "$s/in.tar" .
+	echo "read me" >"$base/ro/file"
+
+	cat >"$s/t.sh" <<'EOF'
 cd /mnt/s || exit 99
 head -c 67108864 /dev/urandom >big && sha256sum big | cut -d' ' -f1 >big.sha-guest
 echo "hello world" >small && truncate -s 5 small
@@ -49,9 +53,22 @@ ls -la /mnt/s >listing
 sync
 echo done >t.done
 EOF
+}
 
-run --share "$s:/mnt/s" -- sh /mnt/s/t.sh >"$base/out" 2>&1
-rc=$?
+# In the nested test host, TCG's emulation of nested SVM now and then crashes a guest under
+# this much I/O (a triple fault, docs/testing.md): there, and only for that, a second try.
+for try in 1 2; do
+	fixture
+	run --share "$s:/mnt/s" -- sh /mnt/s/t.sh >"$base/out" 2>&1
+	rc=$?
+	if [ "$try" = 1 ] && [ "${KAGE_IN_TESTHOST:-0}" = 1 ] &&
+		grep -q 'triple fault (KVM_EXIT_SHUTDOWN)' "$base/out"; then
+		diag "the guest crashed (triple fault) in the nested test host; a second try:"
+		sed 's/^/    /' "$base/out" | tail -3 | while IFS= read -r l; do diag "$l"; done
+		continue
+	fi
+	break
+done
 check "the guest's script ran to its end on the share (status $rc)" test -f "$s/t.done"
 [ -f "$s/t.done" ] || sed 's/^/# /' "$base/out" | tail -20
 
