@@ -115,15 +115,25 @@ static int write_file(const char *dir, const char *file, const char *text, struc
 	return 0;
 }
 
-/* Each ancestor below the mount enables the controllers for its children, as runc does;
- * one the kernel lacks is left out (its limits then fail to write, saying which). */
+/* Lets dir's children use the controllers; best effort: one the kernel lacks, or a dir
+ * where it cannot be enabled, shows up as the limit that then fails to write. */
+static void enable_controllers(const char *dir, const char *controllers)
+{
+	_cleanup_err_ struct err *e = NULL;
+
+	if (*controllers && write_file(dir, "cgroup.subtree_control", controllers, &e) < 0)
+		pr_debug("%s", e->msg);
+}
+
+/* Makes dir and its missing parents, each ancestor from the mount down enabling the
+ * controllers for its children, as runc does. */
 static int make_dirs(const char *dir, const char *controllers, struct err **err)
 {
 	char path[4096];
-	size_t root = strlen(CGROUP_MOUNT);
 
 	snprintf(path, sizeof(path), "%s", dir);
-	for (char *s = path + root + 1;; s++) {
+	enable_controllers(CGROUP_MOUNT, controllers);
+	for (char *s = path + strlen(CGROUP_MOUNT) + 1;; s++) {
 		bool last = !*s;
 
 		if (*s != '/' && !last)
@@ -133,16 +143,8 @@ static int make_dirs(const char *dir, const char *controllers, struct err **err)
 			return err_errno(err, "cgroup: mkdir %s", path);
 		if (last)
 			return 0;
+		enable_controllers(path, controllers);
 		*s = '/';
-		char parent[4096];
-
-		snprintf(parent, sizeof(parent), "%.*s", (int)(s - path), path);
-		if (*controllers) {
-			_cleanup_err_ struct err *e = NULL;
-
-			if (write_file(parent, "cgroup.subtree_control", controllers, &e) < 0)
-				pr_debug("%s", e->msg);
-		}
 	}
 }
 
@@ -156,13 +158,6 @@ int cgroup__join(const char *dir, const struct cgroup_limits *l, struct err **er
 		strcat(ctl, "+memory ");
 	if (l->cpu_quota > 0)
 		strcat(ctl, "+cpu ");
-	/* The root cgroup's subtree_control too: it may have none enabled. */
-	if (*ctl) {
-		_cleanup_err_ struct err *e = NULL;
-
-		if (write_file(CGROUP_MOUNT, "cgroup.subtree_control", ctl, &e) < 0)
-			pr_debug("%s", e->msg);
-	}
 	if (make_dirs(dir, ctl, err) < 0)
 		return -1;
 	if (l->memory_max) {
