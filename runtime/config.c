@@ -49,7 +49,8 @@ static const char *const fs_cache_names[] = {
 static const char *const level_names[] = { "error", "warn", "info", "debug" };
 
 static const char *const known_annotations[] = {
-	CONFIG_ANN_VCPUS, CONFIG_ANN_MEMORY, CONFIG_ANN_FS_CACHE,
+	CONFIG_ANN_VCPUS, CONFIG_ANN_MEMORY, CONFIG_ANN_FS_CACHE, CONFIG_ANN_ROOTFS_BLOCK,
+	CONFIG_ANN_ROOTFS_FSTYPE, CONFIG_ANN_ROOTFS_OPTIONS,
 };
 
 static const char *const origin_names[] = {
@@ -526,6 +527,9 @@ void config__sandbox_defaults(const struct kage_config *c, struct sandbox_settin
 	out->memory_mib = c->default_memory_mib;
 	out->fs_cache = c->fs_cache;
 	out->kernel_params = c->kernel_params;
+	out->rootfs_block = NULL;
+	out->rootfs_fstype = CONFIG_ROOTFS_FSTYPE_DEFAULT;
+	out->rootfs_options = NULL;
 }
 
 /* Reads a decimal number with nothing around it: "4", never "+4", " 4" or "4k". */
@@ -644,6 +648,20 @@ static int apply_one(const struct kage_config *c, const struct oci_kv *kv,
 				       "max_memory_mib (%u)", kv->key, kv->value,
 				       CONFIG_MIN_MEMORY_MIB, c->max_memory_mib);
 		out->memory_mib = v;
+	} else if (!strcmp(kv->key, CONFIG_ANN_ROOTFS_BLOCK)) {
+		if (kv->value[0] != '/')
+			return err_msg(err, "annotation %s: '%s' is not an absolute path", kv->key,
+				       kv->value);
+		out->rootfs_block = kv->value;
+	} else if (!strcmp(kv->key, CONFIG_ANN_ROOTFS_FSTYPE)) {
+		/* a filesystem's name as /proc/filesystems lists it */
+		if (!kv->value[0] || strspn(kv->value, "abcdefghijklmnopqrstuvwxyz0123456789_.") !=
+					     strlen(kv->value) || strlen(kv->value) > 32)
+			return err_msg(err, "annotation %s: '%s' is not a filesystem type such as "
+				       "ext4", kv->key, kv->value);
+		out->rootfs_fstype = kv->value;
+	} else if (!strcmp(kv->key, CONFIG_ANN_ROOTFS_OPTIONS)) {
+		out->rootfs_options = kv->value;
 	} else {
 		fc = find_name(fs_cache_names, ARRAY_SIZE(fs_cache_names), kv->value);
 		if (fc < 0)
@@ -675,6 +693,10 @@ int config__apply_annotations(const struct kage_config *c, const struct oci_kv *
 		if (apply_one(c, kv, out, err) < 0)
 			return -1;
 	}
+	if (!out->rootfs_block && (out->rootfs_options ||
+				   strcmp(out->rootfs_fstype, CONFIG_ROOTFS_FSTYPE_DEFAULT)))
+		pr_warn("annotations %s and %s apply only with %s: ignored",
+			CONFIG_ANN_ROOTFS_FSTYPE, CONFIG_ANN_ROOTFS_OPTIONS, CONFIG_ANN_ROOTFS_BLOCK);
 	return 0;
 }
 

@@ -29,6 +29,15 @@ struct oci_resources;
 #define CONFIG_ANN_VCPUS "io.kage.vcpus"
 #define CONFIG_ANN_MEMORY "io.kage.memory"
 #define CONFIG_ANN_FS_CACHE "io.kage.fs_cache"
+/*
+ * The container's root from a disk image or block device (virtio-blk) instead of root.path,
+ * with its filesystem type (default ext4) and mount options. Not allowed by default: it names
+ * a host path, which whoever may set annotations (a Kubernetes pod) should not choose.
+ */
+#define CONFIG_ANN_ROOTFS_BLOCK "io.kage.rootfs.block"
+#define CONFIG_ANN_ROOTFS_FSTYPE "io.kage.rootfs.fstype"
+#define CONFIG_ANN_ROOTFS_OPTIONS "io.kage.rootfs.options"
+#define CONFIG_ROOTFS_FSTYPE_DEFAULT "ext4"
 
 /* How the guest caches files of the shared rootfs (virtio-fs cache= policy). */
 enum config_fs_cache { CONFIG_FS_CACHE_NONE, CONFIG_FS_CACHE_AUTO, CONFIG_FS_CACHE_ALWAYS };
@@ -77,6 +86,10 @@ struct sandbox_settings {
 	unsigned int memory_mib;
 	enum config_fs_cache fs_cache;
 	const char *kernel_params;
+	/* From the rootfs annotations; point into the spec. rootfs_block NULL: root.path. */
+	const char *rootfs_block;
+	const char *rootfs_fstype;
+	const char *rootfs_options;	/* comma-separated mount(8) words, or NULL */
 };
 
 /* The built-in defaults; max_vcpus is the number of online host CPUs. */
@@ -122,8 +135,8 @@ void config__sandbox_defaults(const struct kage_config *c, struct sandbox_settin
 int config__apply_resources(const struct kage_config *c, const struct oci_resources *res,
 			    struct sandbox_settings *out, struct err **err);
 /*
- * io.kage.vcpus, io.kage.memory (MiB) and io.kage.fs_cache override out when the config
- * allows them; a forbidden or unknown io.kage.* annotation is ignored with a warning, and a
+ * io.kage.vcpus, io.kage.memory (MiB), io.kage.fs_cache and the io.kage.rootfs.* ones
+ * override out when the config allows them (out then points into ann); a forbidden or unknown io.kage.* annotation is ignored with a warning, and a
  * malformed or out-of-range value of an allowed one is an error.
  */
 int config__apply_annotations(const struct kage_config *c, const struct oci_kv *ann, size_t n,

@@ -47,10 +47,16 @@ static bool is_ro(const struct oci_mount *m)
 	return ro;
 }
 
-/* The share holding host directory dir, added when new; a rw use makes it rw. */
-static int share_for(struct vm_opts *o, const char *dir, bool ro, struct err **err)
+/* Share 0 is the rootfs, unless the rootfs is a disk: then the bind mounts' start at 0. */
+static unsigned int first_bind_share(const struct vm_opts *o)
 {
-	for (unsigned int i = 1; i < o->nr_shares; i++)
+	return o->nr_shares && o->shares[0].guest_path ? 1 : 0;
+}
+
+/* The share holding host directory dir, added when new; a rw use makes it rw. */
+static int share_for(struct vm_opts *o, const char *dir, bool ro, int cache, struct err **err)
+{
+	for (unsigned int i = first_bind_share(o); i < o->nr_shares; i++)
 		if (!strcmp(o->shares[i].host_path, dir)) {
 			o->shares[i].readonly &= ro;
 			return i;
@@ -65,7 +71,7 @@ static int share_for(struct vm_opts *o, const char *dir, bool ro, struct err **e
 		return err_errno(err, "share");
 	o->arg_copies[o->nr_arg_copies++] = copy;
 	o->shares[o->nr_shares] = (struct vm_share){ .host_path = copy, .guest_path = NULL,
-						     .readonly = ro, .cache = o->shares[0].cache };
+						     .readonly = ro, .cache = cache };
 	return o->nr_shares++;
 }
 
@@ -74,7 +80,8 @@ static int share_for(struct vm_opts *o, const char *dir, bool ro, struct err **e
  * directory, shared read-only whatever the mount says: the parent (Docker's container
  * directory for /etc/hosts and friends) holds files the guest must not be able to change.
  */
-static int bind_share(struct vm_opts *o, const struct oci_mount *m, struct err **err)
+static int bind_share(struct vm_opts *o, const struct oci_mount *m, int cache,
+		      struct err **err)
 {
 	struct stat st;
 	char parent[PATH_MAX];
@@ -84,7 +91,7 @@ static int bind_share(struct vm_opts *o, const struct oci_mount *m, struct err *
 	if (stat(m->source, &st) < 0)
 		return err_errno(err, "bind mount source %s", m->source);
 	if (S_ISDIR(st.st_mode))
-		return share_for(o, m->source, is_ro(m), err);
+		return share_for(o, m->source, is_ro(m), cache, err);
 	if (!S_ISREG(st.st_mode))
 		return err_msg(err, "bind mount source %s: only directories and regular files can "
 			       "be shared with the VM", m->source);
@@ -94,22 +101,27 @@ static int bind_share(struct vm_opts *o, const struct oci_mount *m, struct err *
 	if (!is_ro(m))
 		pr_debug("bind mount of file %s on %s: read-only in the guest", m->source,
 			 m->destination);
-	return share_for(o, dirname(parent), true, err);
+	return share_for(o, dirname(parent), true, cache, err);
 }
 
-int oci_guest__plan_shares(const struct oci_spec *s, int cache, struct vm_opts *o,
-			   struct err **err)
+int oci_guest__plan(const struct oci_spec *s, const struct sandbox_settings *st, int cache,
+		    struct vm_opts *o, struct err **err)
 {
-	struct stat st;
+	struct stat sb;
 
-	if (stat(s->root.path, &st) < 0 || !S_ISDIR(st.st_mode))
-		return err_msg(err, "rootfs %s is not a directory", s->root.path);
-	/* runc, too, makes the mounts' mountpoints in a read-only rootfs before it is so. */
-	o->shares[0] = (struct vm_share){ .host_path = s->root.path, .guest_path = "/",
-					  .readonly = false, .cache = cache };
-	o->nr_shares = 1;
+	if (oci_guest__plan_disks(s, st, o, err) < 0)
+		return -1;
+	o->nr_shares = 0;
+	if (!oci_guest__root_is_disk(o)) {
+		if (stat(s->root.path, &sb) < 0 || !S_ISDIR(sb.st_mode))
+			return err_msg(err, "rootfs %s is not a directory", s->root.path);
+		/* runc, too, makes the mounts' mountpoints in a read-only rootfs before it is so. */
+		o->shares[0] = (struct vm_share){ .host_path = s->root.path, .guest_path = "/",
+						  .readonly = false, .cache = cache };
+		o->nr_shares = 1;
+	}
 	for (size_t i = 0; i < s->n_mounts; i++)
-		if (is_bind(&s->mounts[i]) && bind_share(o, &s->mounts[i], err) < 0)
+		if (is_bind(&s->mounts[i]) && bind_share(o, &s->mounts[i], cache, err) < 0)
 			return -1;
 	return 0;
 }
@@ -165,23 +177,28 @@ static void share_mountpoint(unsigned int i, char *buf, size_t size)
 /* Index of the share holding host path dir. */
 static int find_share(const struct vm_opts *o, const char *dir)
 {
-	for (unsigned int i = 1; i < o->nr_shares; i++)
+	for (unsigned int i = first_bind_share(o); i < o->nr_shares; i++)
 		if (!strcmp(o->shares[i].host_path, dir))
 			return i;
 	return -1;
 }
 
-static int mount_shares(int ctl, const struct oci_spec *s, const struct vm_opts *o,
-			struct err **err)
+static int mount_shares(int ctl, const struct oci_spec *s, const struct sandbox_settings *st,
+			const struct vm_opts *o, struct err **err)
 {
 	char tag[16], where[64];
 	const char *ro[] = { "ro" };
 
-	/* Writable until the spec's mounts have their mountpoints (read-only comes last). */
-	vm_devices__share_tag(0, tag, sizeof(tag));
-	if (mount_req(ctl, NULL, tag, OCI_GUEST_ROOT, "virtiofs", NULL, err) < 0)
-		return err_prefix(err, "rootfs");
-	for (unsigned int i = 1; i < o->nr_shares; i++) {
+	if (oci_guest__root_is_disk(o)) {
+		if (oci_guest__mount_root_disk(ctl, s, st, err) < 0)
+			return -1;
+	} else {
+		/* Writable until the spec's mounts have their mountpoints (read-only comes last). */
+		vm_devices__share_tag(0, tag, sizeof(tag));
+		if (mount_req(ctl, NULL, tag, OCI_GUEST_ROOT, "virtiofs", NULL, err) < 0)
+			return err_prefix(err, "rootfs");
+	}
+	for (unsigned int i = first_bind_share(o); i < o->nr_shares; i++) {
 		vm_devices__share_tag(i, tag, sizeof(tag));
 		share_mountpoint(i, where, sizeof(where));
 		if (mount_req(ctl, NULL, tag, where, "virtiofs",
@@ -242,8 +259,12 @@ static int spec_mount(int ctl, const struct oci_mount *m, const struct vm_opts *
 	return 0;
 }
 
-/* runc's default devices when /dev is a fresh filesystem, and the spec's own. */
-static int devices(int ctl, const struct oci_spec *s, struct err **err)
+/*
+ * runc's default devices when /dev is a fresh filesystem, and the spec's own. A block device
+ * given to the VM as a disk gets the number the guest gave that disk, at the spec's path.
+ */
+static int devices(int ctl, const struct oci_spec *s, const struct vm_opts *o,
+		   struct err **err)
 {
 	bool fresh_dev = false;
 
@@ -260,15 +281,21 @@ static int devices(int ctl, const struct oci_spec *s, struct err **err)
 	}
 	for (size_t i = 0; s->has_linux && i < s->linux_.n_devices; i++) {
 		const struct oci_device *d = &s->linux_.devices[i];
-		struct json_object *req = op("mknod");
+		struct json_object *req;
 		char type[2] = { d->type, 0 };
+		int64_t major = d->major, minor = d->minor;
+
+		if (d->type == 'b' &&
+		    oci_guest__device_number(ctl, o, i, &major, &minor, err) < 0)
+			return err_prefix(err, "device %s", d->path);
+		req = op("mknod");
 
 		json_object_object_add(req, "root", json_object_new_string(OCI_GUEST_ROOT));
 		json_object_object_add(req, "path", json_object_new_string(d->path));
 		json_object_object_add(req, "type", json_object_new_string(type));
 		if (d->type != 'p') {
-			json_object_object_add(req, "major", json_object_new_int64(d->major));
-			json_object_object_add(req, "minor", json_object_new_int64(d->minor));
+			json_object_object_add(req, "major", json_object_new_int64(major));
+			json_object_object_add(req, "minor", json_object_new_int64(minor));
 		}
 		if (d->has_file_mode)
 			json_object_object_add(req, "mode", json_object_new_int64(d->file_mode & 07777));
@@ -323,15 +350,15 @@ static int masks(int ctl, const struct oci_spec *s, struct err **err)
 	return request(ctl, req, err);
 }
 
-int oci_guest__setup(int ctl, const struct oci_spec *s, const struct vm_opts *o,
-		     struct err **err)
+int oci_guest__setup(int ctl, const struct oci_spec *s, const struct sandbox_settings *st,
+		     const struct vm_opts *o, struct err **err)
 {
-	if (mount_shares(ctl, s, o, err) < 0)
+	if (mount_shares(ctl, s, st, o, err) < 0)
 		return -1;
 	for (size_t i = 0; i < s->n_mounts; i++)
 		if (spec_mount(ctl, &s->mounts[i], o, err) < 0)
 			return -1;
-	if (devices(ctl, s, err) < 0 || settings(ctl, s, err) < 0 || masks(ctl, s, err) < 0)
+	if (devices(ctl, s, o, err) < 0 || settings(ctl, s, err) < 0 || masks(ctl, s, err) < 0)
 		return -1;
 	/*
 	 * As runc: a read-only root is made so after everything was mounted in it, by a bind of

@@ -240,7 +240,8 @@ static int build(struct sandbox *sb, struct err **err)
 		return err_errno(err, "kernel command line");
 	sb->o.cfg.cmdline = sb->o.cmdline;
 	if (oci_guest__check_seccomp(a->spec->linux_.seccomp, err) < 0 ||
-	    oci_guest__plan_shares(a->spec, fs_cache(a->settings.fs_cache), &sb->o, err) < 0 ||
+	    oci_guest__plan(a->spec, &a->settings, fs_cache(a->settings.fs_cache), &sb->o,
+			    err) < 0 ||
 	    enter_netns(a->spec, err) < 0)
 		return -1;
 	if (a->spec->process.terminal && sandbox__open_console(a->console_socket, &sb->tty, err) < 0)
@@ -257,7 +258,7 @@ static int build(struct sandbox *sb, struct err **err)
 		return -1;
 	sb->link = (struct agent_link){ .vm = sb->vm, .vs = sb->vs };
 	sb->ctl = agent_link__connect(&sb->link, AGENT_CTL_PORT, err);
-	if (sb->ctl < 0 || oci_guest__setup(sb->ctl, a->spec, &sb->o, err) < 0 ||
+	if (sb->ctl < 0 || oci_guest__setup(sb->ctl, a->spec, &a->settings, &sb->o, err) < 0 ||
 	    create_process(sb, err) < 0)
 		return -1;
 

@@ -27,6 +27,7 @@ struct vm_share {
 struct vm_disk {
 	const char *path;
 	bool readonly;
+	char serial[21];	/* how the guest finds it (/sys/block/vdX/serial); "": blk's */
 };
 
 struct vm_opts {

@@ -146,7 +146,8 @@ static int add_share(struct vm *vm, unsigned int i, const struct vm_share *sh, s
 
 static int add_disk(struct vm *vm, const struct vm_disk *d, struct err **err)
 {
-	struct blk_opts bo = { .path = d->path, .readonly = d->readonly };
+	struct blk_opts bo = { .path = d->path, .readonly = d->readonly, 
+			       .serial = d->serial[0] ? d->serial : NULL };
 	struct blk *b = NULL;
 
 	if (blk__create(&b, &vm->loop, &bo, err) < 0) {

@@ -214,10 +214,16 @@ static int open_disk(struct blk_disk *d, const struct blk_opts *o, struct err **
 	d->sectors = bytes / BLK_SECTOR;
 	d->readonly = o->readonly;
 	/* Stable across runs for the same file, so guests can find their disk by serial. */
-	char id[BLK_ID_BYTES + 1];
+	char id[BLK_ID_BYTES + 1] = "";
 
-	snprintf(id, sizeof(id), "kage%016llx",
-		 (unsigned long long)(st.st_dev * 0x9e3779b97f4a7c15ull ^ st.st_ino));
+	if (o->serial && strlen(o->serial) > BLK_ID_BYTES)
+		return err_msg(err, "disk '%s': serial '%s' is longer than %u bytes", o->path,
+			       o->serial, BLK_ID_BYTES);
+	if (o->serial)
+		strncpy(id, o->serial, sizeof(id) - 1);
+	else
+		snprintf(id, sizeof(id), "kage%016llx",
+			 (unsigned long long)(st.st_dev * 0x9e3779b97f4a7c15ull ^ st.st_ino));
 	memcpy(d->serial, id, BLK_ID_BYTES);
 	d->fd = TAKE_FD(fd);
 	return 0;

@@ -31,6 +31,7 @@ struct blk;
 struct blk_opts {
 	const char *path;
 	bool readonly;
+	const char *serial;	/* GET_ID's answer, at most BLK_ID_BYTES; NULL: from the file */
 };
 
 /* Opens path (a regular file or a block device) and starts the workers. *out is NULL on error. */

@@ -214,6 +214,7 @@ static void shut_down(void)
 	proc__kill_rest(agent.pid1, 1000);
 	sync();
 	if (agent.pid1) {
+		mounts__unmount_all();
 		/* kage takes the guest's reset as a clean end of the VM */
 		reboot(RB_AUTOBOOT);
 		pr_err("agent: reboot: %s", strerror(errno));

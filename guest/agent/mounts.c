@@ -3,6 +3,9 @@
 
 #include <errno.h>
 #include <net/if.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
@@ -78,4 +81,58 @@ void mounts__setup(void)
 			pr_warn("agent: symlink %s: %s", links[i].path, strerror(errno));
 	}
 	loopback_up();
+}
+
+static bool is_octal(char c)
+{
+	return c >= '0' && c <= '7';
+}
+
+/* The mount point field of a /proc/self/mounts line, its octal escapes (\040) undone. */
+static char *mount_point(char *line)
+{
+	char *r = strchr(line, ' '), *w, *start;
+
+	if (!r)
+		return NULL;
+	start = w = ++r;
+	while (*r && *r != ' ') {
+		if (r[0] == '\\' && is_octal(r[1]) && is_octal(r[2]) && is_octal(r[3])) {
+			*w++ = (char)((r[1] - '0') << 6 | (r[2] - '0') << 3 | (r[3] - '0'));
+			r += 4;
+		} else {
+			*w++ = *r++;
+		}
+	}
+	*w = 0;
+	return start;
+}
+
+void mounts__unmount_all(void)
+{
+	_cleanup_fclose_ FILE *f = fopen("/proc/self/mounts", "re");
+	char line[4096], **points = NULL;
+	size_t n = 0;
+
+	while (f && fgets(line, sizeof(line), f)) {
+		char *mp = mount_point(line), **grown;
+
+		if (!mp || !strcmp(mp, "/"))
+			continue;
+		grown = realloc(points, (n + 1) * sizeof(*points));
+		if (!grown || !(grown[n] = strdup(mp))) {
+			points = grown ? grown : points;
+			break;
+		}
+		points = grown;
+		n++;
+	}
+	/* Newest first: what is mounted inside a filesystem goes before it. */
+	while (n--) {
+		if (umount2(points[n], 0) < 0 &&
+		    mount(NULL, points[n], NULL, MS_REMOUNT | MS_RDONLY, NULL) < 0)
+			pr_debug("agent: unmount %s: %s", points[n], strerror(errno));
+		free(points[n]);
+	}
+	free(points);
 }

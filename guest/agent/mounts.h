@@ -5,5 +5,11 @@
 /* Best effort: a failure is logged and the agent goes on, since a PID 1 that exits panics
  * the guest and the host would learn nothing. */
 void mounts__setup(void);
+/*
+ * Before the VM ends: unmounts everything but / (newest first), or makes it read-only where
+ * that fails, so that a disk's filesystem is left clean (an ext4 journal with nothing to
+ * replay, which a later read-only mount of the image needs). Best effort.
+ */
+void mounts__unmount_all(void);
 
 #endif

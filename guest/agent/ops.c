@@ -16,6 +16,7 @@
 #include "../../lib/err.h"
 #include "conn.h"
 #include "devices.h"
+#include "disk.h"
 #include "mount_op.h"
 #include "proc.h"
 #include "req.h"
@@ -243,6 +244,26 @@ static void run_change(const struct op *op, struct reply r, struct json_object *
 		conn__reply(r, NULL);
 }
 
+/* Reads only: a disk's node and number, for the runtime to mount it or mknod it elsewhere. */
+static void op_disk(struct reply r, struct json_object *req)
+{
+	_cleanup_err_ struct err *err = NULL;
+	const char *serial = NULL;
+	struct disk d;
+	struct json_object *o;
+
+	if (req__string(req, "serial", true, &serial, &err) < 0 ||
+	    disk__find("/sys", serial, &d, &err) < 0) {
+		conn__reply_err(r, "disk: %s", err->msg);
+		return;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "device", json_object_new_string(d.device));
+	json_object_object_add(o, "major", json_object_new_int64(d.major));
+	json_object_object_add(o, "minor", json_object_new_int64(d.minor));
+	conn__reply(r, o);
+}
+
 static void op_shutdown(struct reply r, struct json_object *req)
 {
 	conn__reply(r, NULL);
@@ -254,7 +275,7 @@ static const struct op ops[] = {
 	{ "start", .fn = op_start },		{ "signal", .fn = op_signal },
 	{ "wait", .fn = op_wait },		{ "resize", .fn = op_resize },
 	{ "close_stdin", .fn = op_close_stdin }, { "ps", .fn = op_ps },
-	{ "shutdown", .fn = op_shutdown },
+	{ "shutdown", .fn = op_shutdown },	{ "disk", .fn = op_disk },
 	{ "mount", .change = mount_op__mount },
 	{ "mask", .change = mount_op__mask },
 	{ "mknod", .change = devices__mknod },

@@ -150,6 +150,27 @@ check "and no state" bash -c "! ls /var/run/docker/runtime-kage/moby/$id /run/do
 check "and no rootfs mount" bash -c "! grep -q '$id' /proc/mounts"
 check "and no cgroup" test ! -e "/sys/fs/cgroup$cg"
 
+# --device of a host block device (a loop device): a virtio-blk disk of the VM, at the
+# container's path; raw reads and writes reach the host's device, :r makes it read-only.
+modprobe loop 2>/dev/null	# /dev/loop-control appears with the module
+truncate -s 16M "$base/dev.img"
+printf host-marker | dd of="$base/dev.img" conv=notrunc 2>/dev/null
+loop=$(losetup -f --show "$base/dev.img")
+check "a loop device for the test ($loop)" test -b "$loop"
+out=$(dr --rm --device "$loop" "$img" sh -c "ls -l $loop; head -c 11 $loop; echo;
+	printf guest-marker | dd of=$loop bs=512 seek=1 conv=fsync 2>/dev/null; echo rc=\$?" 2>&1)
+check "docker run --device $loop: a block device node at $loop" grep -q "^brw" <<<"$out"
+contains "reading the host's data" "$out" "host-marker"
+contains "and writing to it" "$out" "rc=0"
+check "what it wrote is on the host's device" \
+	test "$(dd if="$loop" bs=512 skip=1 count=1 2>/dev/null | head -c 12)" = guest-marker
+out=$(dr --rm --device "$loop:/dev/xvdc:r" "$img" sh -c 'head -c 11 /dev/xvdc; echo;
+	blockdev --getro /dev/xvdc; printf x | dd of=/dev/xvdc conv=fsync 2>/dev/null && echo WROTE' 2>&1)
+contains "--device $loop:/dev/xvdc:r reads at the new path" "$out" "host-marker"
+check "and is read-only in the guest, refusing a write" \
+	bash -c "grep -qx 1 <<<\"\$1\" && ! grep -q WROTE <<<\"\$1\"" _ "$out"
+[ -b "$loop" ] && losetup -d "$loop"
+
 # containerd alone: its runc shim with kage as the runc binary (`ctr run --runc-binary`).
 ctr_ns=kage-test
 ctrrun() { timeout -k 10 180 ctr -n "$ctr_ns" run --rm --runc-binary "$KAGE" "$@"; }

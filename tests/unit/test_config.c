@@ -236,6 +236,49 @@ static void test_json(void)
 	config__free(&c);
 }
 
+static void test_rootfs_annotations(void)
+{
+	struct kage_config c;
+	struct sandbox_settings s;
+	struct err *err = NULL;
+	struct oci_kv root[] = {
+		{ "io.kage.rootfs.block", "/srv/img/root.ext4" },
+		{ "io.kage.rootfs.fstype", "xfs" },
+		{ "io.kage.rootfs.options", "noatime,nouuid" },
+	};
+	struct oci_kv bad[][1] = {
+		{ { "io.kage.rootfs.block", "root.ext4" } }, { { "io.kage.rootfs.block", "" } },
+		{ { "io.kage.rootfs.fstype", "" } },	     { { "io.kage.rootfs.fstype", "ext4,ro" } },
+		{ { "io.kage.rootfs.fstype", "EXT4" } },
+	};
+
+	parse("{}", &c, &err);
+	config__sandbox_defaults(&c, &s);
+	CHECK(!s.rootfs_block && !strcmp(s.rootfs_fstype, "ext4") && !s.rootfs_options,
+	      "no block rootfs by default; ext4 when one is named");
+	CHECK(config__apply_annotations(&c, root, 3, &s, &err) == 0 && !s.rootfs_block &&
+		      !strcmp(s.rootfs_fstype, "ext4"),
+	      "the rootfs annotations are not allowed by default: a host path is the admin's");
+	config__free(&c);
+	parse("{\"annotations_allowed\": [\"io.kage.rootfs.block\", \"io.kage.rootfs.fstype\", "
+	      "\"io.kage.rootfs.options\"]}", &c, &err);
+	CHECK(!err, "the rootfs annotations can be allowed: %s", err ? err->msg : "");
+	err_free(&err);
+	config__sandbox_defaults(&c, &s);
+	CHECK(config__apply_annotations(&c, root, 3, &s, &err) == 0 && s.rootfs_block &&
+		      !strcmp(s.rootfs_block, "/srv/img/root.ext4") &&
+		      !strcmp(s.rootfs_fstype, "xfs") && !strcmp(s.rootfs_options, "noatime,nouuid"),
+	      "once allowed they name the disk, its type and options");
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		err_free(&err);
+		CHECK(config__apply_annotations(&c, bad[i], 1, &s, &err) < 0 &&
+			      msg_has(err, bad[i][0].key),
+		      "%s='%s' refused: %s", bad[i][0].key, bad[i][0].value, err ? err->msg : "");
+	}
+	err_free(&err);
+	config__free(&c);
+}
+
 static void test_annotations(const char *log_path)
 {
 	struct kage_config c;
@@ -293,6 +336,7 @@ static void test_annotations(const char *log_path)
 		      s.memory_mib == 256,
 	      "vcpus and memory no longer allowed: defaults stay");
 	config__free(&c);
+	test_rootfs_annotations();
 }
 
 static void test_resources(void)
