@@ -69,7 +69,7 @@ $(BUILD)/guest/kage-hello: guest/init/init.c | $(BUILD)/deps.mk
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(BASE_CFLAGS) -Os $(LDFLAGS) -s -o $@ $<
 
-AGENT_SRCS := $(wildcard guest/agent/*.c) lib/frame.c lib/err.c lib/log.c lib/io.c
+AGENT_SRCS := $(wildcard guest/agent/*.c) lib/frame.c lib/err.c lib/log.c lib/io.c lib/netlink.c
 $(BUILD)/guest/agent: $(AGENT_SRCS) $(wildcard guest/agent/*.h) lib/frame.h | $(BUILD)/deps.mk
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(AGENT_SRCS) -lseccomp -ljson-c

@@ -26,6 +26,25 @@ int io__write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
+ssize_t io__read_all(int fd, void *buf, size_t len)
+{
+	char *p = buf;
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t n = read(fd, p + got, len - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	return (ssize_t)got;
+}
+
 int io__release_stdio(void)
 {
 	int fd = open("/dev/null", O_RDWR | O_CLOEXEC);

@@ -3,9 +3,13 @@
 #define KAGE_LIB_IO_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 /* Writes all of buf, retrying short writes and EINTR; -1 with errno set on failure. */
 int io__write_all(int fd, const void *buf, size_t len);
+/* Reads len bytes, retrying short reads and EINTR; returns len, fewer at end of file, or -1
+ * with errno set. */
+ssize_t io__read_all(int fd, void *buf, size_t len);
 
 /* Points fds 0-2 at /dev/null: a process that outlives the command which started it lets go
  * of that command's stdio (whose reader may wait for every writer to close); -1 with errno. */

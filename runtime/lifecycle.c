@@ -32,6 +32,7 @@
 #include "oci_spec.h"
 #include "relay.h"
 #include "sandbox.h"
+#include "sandbox_net.h"
 
 /* How long delete waits for a killed sandbox to be gone. */
 #define KILL_WAIT_MS 10000
@@ -191,6 +192,8 @@ int lifecycle__create(const struct globals *g, struct create_opts *co, pid_t *pi
 		return -1;
 	if (!g->debug)
 		log__set_level(cfg.log_level);
+	if (sandbox_net__check_spec(spec, err) < 0)
+		return -1;
 	oci_guest__warn_unapplied(spec);
 	if (container__create(g->root, co->id, &c, err) < 0)
 		return -1;
@@ -235,6 +238,8 @@ fail:
 	return -1;
 }
 
+static int sandbox_request(struct container *c, const char *what, struct err **err);
+
 int lifecycle__start(const struct globals *g, const char *id, struct err **err)
 {
 	_cleanup_container_ struct container *c = NULL;
@@ -257,6 +262,9 @@ int lifecycle__start(const struct globals *g, const char *id, struct err **err)
 	if (oci_spec__load(c->bundle, &spec, err) < 0 ||
 	    run_hooks(spec, c, OCI_HOOK_START_CONTAINER, err) < 0)
 		return -1;
+	/* The network is plugged now: Docker 26 and later move the veth in after create. */
+	if (sandbox_request(c, "network", err) < 0)
+		return err_prefix(err, "start %s", id);
 	ctl = lifecycle__connect(c, AGENT_CTL_PORT, err);
 	if (ctl < 0 || relay__simple_request(ctl, "start", c->process, NULL, err) < 0)
 		return err_prefix(err, "start %s", id);

@@ -34,6 +34,7 @@
 #include "oci_guest.h"
 #include "oci_spec.h"
 #include "relay.h"
+#include "sandbox_net.h"
 #include "vm_cli.h"
 
 /* How long a clean guest shutdown may take before the VM is just stopped. */
@@ -49,6 +50,7 @@ struct sandbox {
 	int control;		/* listening: `kage pause` and `kage resume` reach us here */
 	char *process;
 	struct relay *relay;
+	struct sandbox_net net;
 	char vsock_path[4096];
 };
 
@@ -152,7 +154,10 @@ static int create_process(struct sandbox *sb, struct err **err)
 	return 0;
 }
 
-/* One request on the control socket: "pause" or "resume", answered "ok" or "error ...". */
+/*
+ * One request on the control socket: "pause", "resume" or "network" (kage start plugs the
+ * container's network before the process starts), answered "ok" or "error ...".
+ */
 static void serve_control(void *ctx)
 {
 	struct sandbox *sb = ctx;
@@ -172,6 +177,13 @@ static void serve_control(void *ctx)
 	} else if (!strcmp(line, "resume")) {
 		vm__resume(sb->vm);
 		pr_debug("sandbox: vCPUs resumed");
+	} else if (!strcmp(line, "network")) {
+		_cleanup_err_ struct err *err = NULL;
+
+		if (sandbox_net__plug(&sb->net, &sb->o, &sb->link, &err) < 0) {
+			dprintf(fd, "error %s\n", err->msg);
+			return;
+		}
 	} else {
 		dprintf(fd, "error unknown request\n");
 		return;
@@ -243,6 +255,8 @@ static int build(struct sandbox *sb, struct err **err)
 	    oci_guest__plan(a->spec, &a->settings, fs_cache(a->settings.fs_cache), &sb->o,
 			    err) < 0 ||
 	    enter_netns(a->spec, err) < 0)
+		return -1;
+	if (sandbox_net__prepare(&sb->net, a->spec, a->c->id, sb->vsock_path, &sb->o, err) < 0)
 		return -1;
 	if (a->spec->process.terminal && sandbox__open_console(a->console_socket, &sb->tty, err) < 0)
 		return -1;

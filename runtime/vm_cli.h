@@ -4,10 +4,12 @@
 
 #include <signal.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "../lib/err.h"
 #include "../vmm/vm.h"
 
+struct net;
 struct vsock;
 
 #define VM_ENV_MAX 64
@@ -30,6 +32,12 @@ struct vm_disk {
 	char serial[21];	/* how the guest finds it (/sys/block/vdX/serial); "": blk's */
 };
 
+/* A network card (virtio-net) on a tap: the guest's one interface besides lo. */
+struct vm_net {
+	int fd;			/* the tap; the device owns it once added */
+	uint8_t mac[6];		/* the card's address until the agent sets the container's */
+};
+
 struct vm_opts {
 	struct vm_config cfg;
 	const char *kernel_path;
@@ -42,6 +50,9 @@ struct vm_opts {
 	struct vm_disk disks[VM_DISKS_MAX];
 	unsigned int nr_disks;
 	char *arg_copies[VM_SHARES_MAX + VM_DISKS_MAX];	/* what the two arrays point into */
+	bool has_net;
+	struct vm_net net;
+	struct net *net_dev;	/* the card, once vm_devices__add has added it */
 	unsigned int nr_arg_copies;
 
 	/* kage vm run */

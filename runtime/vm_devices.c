@@ -3,13 +3,16 @@
  * virtio-fs (--share) and disks through virtio-blk (--disk), parsed from the command line and
  * added to the VM before it starts.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../devices/virtio/blk.h"
 #include "../devices/virtio/fs.h"
 #include "../devices/virtio/mmio.h"
+#include "../devices/virtio/net.h"
 #include "../devices/virtio/vsock.h"
 #include "../lib/cleanup.h"
 #include "../lib/log.h"
@@ -157,8 +160,28 @@ static int add_disk(struct vm *vm, const struct vm_disk *d, struct err **err)
 	return own_device(vm, blk__dev(b), b, blk__destroy, err);
 }
 
+/* The card starts with its link down: the container's network is plugged at start. */
+static int add_net(struct vm *vm, struct vm_opts *o, struct err **err)
+{
+	struct net_opts no = { .fd = o->net.fd, .tap = true, .mtu = UINT16_MAX };
+	struct net *n = NULL;
+
+	memcpy(no.mac, o->net.mac, sizeof(no.mac));
+	o->has_net = false;	/* the fd is the device's now, whatever happens */
+	if (net__create(&n, &vm->loop, &no, err) < 0) {
+		net__destroy(n);
+		return err_prefix(err, "network card");
+	}
+	if (own_device(vm, net__dev(n), n, net__destroy, err) < 0)
+		return -1;
+	o->net_dev = n;
+	return 0;
+}
+
 int vm_devices__add(struct vm *vm, struct vm_opts *o, struct err **err)
 {
+	if (o->has_net && add_net(vm, o, err) < 0)
+		return -1;
 	for (unsigned int i = 0; i < o->nr_disks; i++)
 		if (add_disk(vm, &o->disks[i], err) < 0)
 			return -1;
@@ -170,6 +193,9 @@ int vm_devices__add(struct vm *vm, struct vm_opts *o, struct err **err)
 
 void vm_devices__free(struct vm_opts *o)
 {
+	if (o->has_net)		/* a tap no device took */
+		close(o->net.fd);
+	o->has_net = false;
 	for (unsigned int i = 0; i < o->nr_arg_copies; i++)
 		free(o->arg_copies[i]);
 	o->nr_arg_copies = 0;

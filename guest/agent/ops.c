@@ -18,6 +18,7 @@
 #include "devices.h"
 #include "disk.h"
 #include "mount_op.h"
+#include "net.h"
 #include "proc.h"
 #include "req.h"
 #include "settings.h"
@@ -281,6 +282,7 @@ static const struct op ops[] = {
 	{ "mknod", .change = devices__mknod },
 	{ "hostname", .change = settings__hostname },
 	{ "sysctl", .change = settings__sysctl },
+	{ "network", .change = net__configure },
 };
 
 void ops__dispatch(struct conn *c, struct json_object *req)

@@ -56,7 +56,7 @@ c = {
         {"destination": "/sys", "type": "sysfs", "source": "sysfs",
          "options": ["nosuid", "noexec", "nodev", "ro"]},
     ],
-    "linux": {"namespaces": [{"type": "pid"}, {"type": "mount"}]},
+    "linux": {"namespaces": [{"type": "pid"}, {"type": "network"}, {"type": "mount"}]},
 }
 if edit:
     exec(edit)

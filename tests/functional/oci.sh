@@ -60,7 +60,7 @@ c = {
         {"destination": "/sys", "type": "sysfs", "source": "sysfs",
          "options": ["nosuid", "noexec", "nodev", "ro"]},
     ],
-    "linux": {"namespaces": [{"type": "pid"}, {"type": "mount"}, {"type": "ipc"},
+    "linux": {"namespaces": [{"type": "pid"}, {"type": "network"}, {"type": "mount"}, {"type": "ipc"},
                              {"type": "uts"}],
               "maskedPaths": ["/proc/kcore", "/etc/secret"],
               "readonlyPaths": ["/proc/sys"]},
@@ -265,6 +265,9 @@ check "delete removes the cgroup" test ! -e "$cgdir"
 rmdir /sys/fs/cgroup/kage-oci-test 2>/dev/null
 mkbundle "$b" '["true"]' "c['linux']['cgroupsPath'] = '/kage-oci-test/../../x'"
 refused "a cgroupsPath leaving the cgroup mount is refused" create cg2 "must not contain '..'"
+mkbundle "$b" '["true"]' "c['linux']['namespaces'] = [n for n in c['linux']['namespaces'] if n['type'] != 'network']"
+refused "a spec without a network namespace (the host's stack) is refused" create nn1 \
+	"share the host's network stack"
 
 # --- mounts, capabilities, a read-only rootfs ---
 b=$base/b7
