@@ -45,7 +45,7 @@ int net_host__open_tap(int *fd, int *ifindex, struct err **err)
 struct scan {
 	int tap;
 	struct net_iface *iface;
-	bool found;
+	bool found, up;
 	size_t others;
 };
 
@@ -64,13 +64,17 @@ static int on_link(const struct nlmsghdr *h, void *ctx, struct err **err)
 	nl__parse_msg(tb, IFLA_MAX, h, sizeof(*ifi));
 	if (!tb[IFLA_IFNAME] || !tb[IFLA_ADDRESS] || nl__len(tb[IFLA_ADDRESS]) != 6)
 		return 0;
-	if (s->found && ifi->ifi_index > i->ifindex) {
+	/* The one configured for the container is up; among equals, the lowest index. */
+	bool up = ifi->ifi_flags & IFF_UP;
+
+	if (s->found && (s->up > up || (s->up == up && ifi->ifi_index > i->ifindex))) {
 		s->others++;
 		return 0;
 	}
 	if (s->found)
 		s->others++;
 	s->found = true;
+	s->up = up;
 	i->ifindex = ifi->ifi_index;
 	snprintf(i->name, sizeof(i->name), "%.*s", (int)strnlen(nl__data(tb[IFLA_IFNAME]),
 								   nl__len(tb[IFLA_IFNAME])),

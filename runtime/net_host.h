@@ -50,8 +50,9 @@ struct net_iface {
 /* Makes the tap (IFF_VNET_HDR, 12-byte headers) in the current namespace; *fd is its queue. */
 int net_host__open_tap(int *fd, int *ifindex, struct err **err);
 /*
- * Finds the namespace's interface other than lo and the tap (the first by index when there
- * are several: *others counts the rest, which are not plugged) and reads its configuration.
+ * Finds the namespace's interface other than lo and the tap (when there are several, the
+ * first up one by index: *others counts the rest, which are not plugged) and reads its
+ * configuration.
  * *found is false when there is none (docker --network none).
  */
 int net_host__scan(struct nl *nl, int tap_ifindex, struct net_iface *out, bool *found,
