@@ -387,7 +387,7 @@ bad_case() {
 bad_case "garbage" "config.json" '{"ociVersion": '
 bad_case "missing process.args" "args" '{"ociVersion":"1.0.2","process":{"cwd":"/"},"root":{"path":"'"$rootfs"'"}}'
 bad_case "args of the wrong type" "args" '{"ociVersion":"1.0.2","process":{"args":"sh","cwd":"/"},"root":{"path":"'"$rootfs"'"}}'
-bad_case "a missing rootfs" "rootfs" '{"ociVersion":"1.0.2","process":{"args":["sh"],"cwd":"/"},"root":{"path":"/nonexistent"}}'
+bad_case "a missing rootfs" "rootfs" '{"ociVersion":"1.0.2","process":{"args":["sh"],"cwd":"/"},"root":{"path":"/nonexistent"},"linux":{"namespaces":[{"type":"network"}]}}'
 err=$(k create --bundle "$b" 'bad/id' 2>&1)
 contains "an id with a slash is refused" "$err" "invalid container id"
 
