@@ -17,10 +17,9 @@
 #include <unistd.h>
 
 #include "devices/virtio/blk.h"
+#include "fuzz.h"
 
 #define DISK_SECTORS 64
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct blk_disk rw, ro;
 static bool opened;

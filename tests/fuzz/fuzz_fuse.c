@@ -19,8 +19,7 @@
 
 #include "devices/fs/fuse_server.h"
 #include "lib/log.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz.h"
 
 static char top[64];
 static unsigned long runs;

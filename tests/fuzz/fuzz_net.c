@@ -21,6 +21,7 @@
 #include "lib/log.h"
 #include "vmm/gmem.h"
 #include "vmm/loop.h"
+#include "fuzz.h"
 
 /* Two adjacent 32 KiB regions at gpa 0: a buffer across the seam must be refused. */
 #define REGION 0x8000u
@@ -42,17 +43,6 @@
 #define D_MORE 0x04	/* the chain goes on with the queue's next record */
 #define D_BIG 0x08	/* length times 16: frames past 64 KiB */
 #define D_INDIRECT 0x10	/* a table of descriptors, from the input's guest memory */
-
-#define ASSERT(cond)                                                             \
-	do {                                                                     \
-		if (!(cond)) {                                                   \
-			fprintf(stderr, "invariant failed: %s (%s:%d)\n", #cond, \
-				__FILE__, __LINE__);                             \
-			abort();                                                 \
-		}                                                                \
-	} while (0)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct gmem mem;
 static struct loop loop;

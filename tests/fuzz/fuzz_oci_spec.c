@@ -10,8 +10,7 @@
 
 #include "lib/err.h"
 #include "runtime/oci_spec.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz.h"
 
 static void check_strv(const struct oci_strv *v)
 {

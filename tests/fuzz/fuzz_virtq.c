@@ -12,6 +12,7 @@
 #include "devices/virtio/queue.h"
 #include "devices/virtio/virtio.h"
 #include "lib/log.h"
+#include "fuzz.h"
 
 /* Two adjacent 32 KiB regions at gpa 0: a buffer across the seam must be rejected. */
 #define REGION 0x8000u
@@ -26,17 +27,6 @@
 #define F_RAW_LAYOUT 0x08	/* ... and not even aligned, to reach validate()'s errors */
 #define F_UNPOP 0x10
 #define F_COPY 0x20	/* read the out segments and write the in ones, as a device would */
-
-#define ASSERT(cond)                                                             \
-	do {                                                                     \
-		if (!(cond)) {                                                   \
-			fprintf(stderr, "invariant failed: %s (%s:%d)\n", #cond, \
-				__FILE__, __LINE__);                             \
-			abort();                                                 \
-		}                                                                \
-	} while (0)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct gmem mem;
 static struct virtq_chain chain, again;
