@@ -216,9 +216,10 @@ static int load_process(struct exec_opts *eo, const struct oci_spec *spec, struc
 /* Creates the process in the guest, held before exec, under the container's seccomp filter
  * (as runc does for exec); returns its name. */
 static int create_in_guest(int ctl, const struct oci_process *p, const struct oci_seccomp *sc,
-			   char **name, struct err **err)
+			   const char *init, char **name, struct err **err)
 {
-	struct json_object *req = oci_guest__create_request(p, sc, false, true), *resp = NULL, *v;
+	struct json_object *req = oci_guest__create_request(p, sc, NULL, init, true);
+	struct json_object *resp = NULL, *v;
 	int ret = agent__request(ctl, req, &resp, err);
 
 	json_object_put(req);
@@ -312,7 +313,7 @@ static int exec_process(const struct globals *g, struct exec_opts *eo, struct er
 	struct agent_link link = { .uds_path = vsock };
 
 	ctl = agent_link__connect(&link, AGENT_CTL_PORT, err);
-	if (ctl < 0 || create_in_guest(ctl, &p, spec->linux_.seccomp, &name, err) < 0)
+	if (ctl < 0 || create_in_guest(ctl, &p, spec->linux_.seccomp, c->process, &name, err) < 0)
 		goto out;
 	/* The container's lock is for our setup only; the process may outlive it. */
 	close(c->lock_fd);

@@ -64,9 +64,14 @@ static const char *hook_at(size_t i)
 	return i < OCI_HOOK_NKINDS ? oci_hook__name(i) : NULL;
 }
 
+/* The namespaces really applied: the network is the VM's card, the rest the guest's own for
+ * the container; user (warned about) and time (refused) are not. */
 static const char *namespace_at(size_t i)
 {
-	return i < OCI_NS_NTYPES ? oci_ns__name(i) : NULL;
+	static const enum oci_ns_type applied[] = { OCI_NS_PID, OCI_NS_NETWORK, OCI_NS_MOUNT,
+						     OCI_NS_IPC, OCI_NS_UTS, OCI_NS_CGROUP };
+
+	return i < ARRAY_SIZE(applied) ? oci_ns__name(applied[i]) : NULL;
 }
 
 static json_object *flags(const char *const *keys, const bool *values, size_t n)

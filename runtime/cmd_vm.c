@@ -396,13 +396,14 @@ int cmd_vm(const struct globals *g, int argc, char **argv, struct err **err)
 	struct vm_opts o = { 0 };
 	int ret;
 
-	(void)g;
 	if (argc > 1 && !strcmp(argv[1], "run")) {
 		o.run = true;
 		argc--;
 		argv++;
 	}
 	ret = parse_opts(argc, argv, &o, err);
+	if (ret == 0 && o.nr_shares)
+		ret = vm_devices__config_policy(&o, g->config_path, err);
 	if (ret == 0)
 		ret = load_images(&o, err);
 	if (ret != 0) {

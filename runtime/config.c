@@ -34,6 +34,7 @@ static const char *const key_names[CONFIG_NKEYS] = {
 	[CONFIG_KERNEL_PARAMS] = "kernel_params",
 	[CONFIG_LOG_LEVEL] = "log_level",
 	[CONFIG_FS_CACHE] = "fs_cache",
+	[CONFIG_SHARE_POLICY] = "share_policy",
 	[CONFIG_ANNOTATIONS_ALLOWED] = "annotations_allowed",
 	[CONFIG_MAX_VCPUS] = "max_vcpus",
 	[CONFIG_MAX_MEMORY_MIB] = "max_memory_mib",
@@ -43,6 +44,11 @@ static const char *const fs_cache_names[] = {
 	[CONFIG_FS_CACHE_NONE] = "none",
 	[CONFIG_FS_CACHE_AUTO] = "auto",
 	[CONFIG_FS_CACHE_ALWAYS] = "always",
+};
+
+static const char *const share_policy_names[] = {
+	[CONFIG_SHARE_STRICT] = "strict",
+	[CONFIG_SHARE_RUNC] = "runc",
 };
 
 /* Indexed by enum log_level. */
@@ -68,6 +74,11 @@ const char *config__key_name(enum config_key key)
 const char *config__fs_cache_name(enum config_fs_cache fc)
 {
 	return fc < ARRAY_SIZE(fs_cache_names) ? fs_cache_names[fc] : "?";
+}
+
+const char *config__share_policy_name(enum config_share_policy p)
+{
+	return p < ARRAY_SIZE(share_policy_names) ? share_policy_names[p] : "?";
 }
 
 const char *config__origin_name(enum config_origin origin)
@@ -107,6 +118,7 @@ int config__defaults(struct kage_config *c, struct err **err)
 	c->default_memory_mib = 256;
 	c->log_level = LOG_INFO;
 	c->fs_cache = CONFIG_FS_CACHE_AUTO;
+	c->share_policy = CONFIG_SHARE_STRICT;
 	c->max_vcpus = cpus < 1 ? 1 : cpus > CONFIG_VCPUS_LIMIT ? CONFIG_VCPUS_LIMIT : cpus;
 	c->max_memory_mib = 8192;
 	c->kernel_params = strdup("");
@@ -266,6 +278,12 @@ static int read_setting(const char *name, enum config_key k, struct json_object 
 				err) < 0)
 			return -1;
 		c->fs_cache = idx;
+		return 0;
+	case CONFIG_SHARE_POLICY:
+		if (read_choice(name, key, v, share_policy_names, ARRAY_SIZE(share_policy_names),
+				&idx, err) < 0)
+			return -1;
+		c->share_policy = idx;
 		return 0;
 	case CONFIG_ANNOTATIONS_ALLOWED:
 		return read_annotations(name, key, v, c, err);
@@ -467,6 +485,8 @@ static struct json_object *setting_value(const struct kage_config *c, enum confi
 	case CONFIG_KERNEL_PARAMS: return json_object_new_string(c->kernel_params);
 	case CONFIG_LOG_LEVEL: return json_object_new_string(level_names[c->log_level]);
 	case CONFIG_FS_CACHE: return json_object_new_string(config__fs_cache_name(c->fs_cache));
+	case CONFIG_SHARE_POLICY:
+		return json_object_new_string(config__share_policy_name(c->share_policy));
 	case CONFIG_MAX_VCPUS: return json_object_new_int64(c->max_vcpus);
 	case CONFIG_MAX_MEMORY_MIB: return json_object_new_int64(c->max_memory_mib);
 	case CONFIG_ANNOTATIONS_ALLOWED:
@@ -526,6 +546,7 @@ void config__sandbox_defaults(const struct kage_config *c, struct sandbox_settin
 	out->vcpus = c->default_vcpus;
 	out->memory_mib = c->default_memory_mib;
 	out->fs_cache = c->fs_cache;
+	out->share_policy = c->share_policy;
 	out->kernel_params = c->kernel_params;
 	out->rootfs_block = NULL;
 	out->rootfs_fstype = CONFIG_ROOTFS_FSTYPE_DEFAULT;

@@ -42,6 +42,13 @@ struct oci_resources;
 /* How the guest caches files of the shared rootfs (virtio-fs cache= policy). */
 enum config_fs_cache { CONFIG_FS_CACHE_NONE, CONFIG_FS_CACHE_AUTO, CONFIG_FS_CACHE_ALWAYS };
 
+/*
+ * What a guest may make in a shared host directory (devices/fs's enum fs_policy): strict
+ * refuses devices, security.* and trusted.* xattrs and root set-id files; runc allows what a
+ * runc bind mount allows. docs/shares.md says where they differ.
+ */
+enum config_share_policy { CONFIG_SHARE_STRICT, CONFIG_SHARE_RUNC };
+
 /* The settings, in the order `kage env` prints them; also indexes kage_config.from_file. */
 enum config_key {
 	CONFIG_DEFAULT_VCPUS,
@@ -49,6 +56,7 @@ enum config_key {
 	CONFIG_KERNEL_PARAMS,
 	CONFIG_LOG_LEVEL,
 	CONFIG_FS_CACHE,
+	CONFIG_SHARE_POLICY,
 	CONFIG_ANNOTATIONS_ALLOWED,
 	CONFIG_MAX_VCPUS,
 	CONFIG_MAX_MEMORY_MIB,
@@ -66,6 +74,7 @@ struct kage_config {
 	char *kernel_params;		/* appended to the guest's command line; never NULL */
 	enum log_level log_level;
 	enum config_fs_cache fs_cache;
+	enum config_share_policy share_policy;
 	char **annotations_allowed;	/* NULL-terminated */
 	size_t n_annotations_allowed;
 	unsigned int max_vcpus;
@@ -85,6 +94,7 @@ struct sandbox_settings {
 	unsigned int vcpus;
 	unsigned int memory_mib;
 	enum config_fs_cache fs_cache;
+	enum config_share_policy share_policy;	/* of the bind mounts' shares */
 	const char *kernel_params;
 	/* From the rootfs annotations; point into the spec. rootfs_block NULL: root.path. */
 	const char *rootfs_block;
@@ -116,6 +126,7 @@ int config__to_json(const struct kage_config *c, struct json_object **out, struc
 /* Names for messages and `kage env`. */
 const char *config__key_name(enum config_key key);
 const char *config__fs_cache_name(enum config_fs_cache fc);
+const char *config__share_policy_name(enum config_share_policy p);
 const char *config__origin_name(enum config_origin origin);
 
 /*

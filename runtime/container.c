@@ -363,7 +363,20 @@ int container__sock_path(struct container *c, const char *name, char *buf, size_
 	return 0;
 }
 
-/* Removes what a state directory holds: plain files and sockets, nothing deeper. */
+/*
+ * One entry of a state directory: a plain file, a socket, or an empty directory (the
+ * sandbox's mountpoint for its bound files, mounted only in the sandbox's namespace).
+ */
+static int remove_entry(int dirfd, const char *name)
+{
+	if (unlinkat(dirfd, name, 0) == 0 || errno == ENOENT)
+		return 0;
+	if (errno == EISDIR && (unlinkat(dirfd, name, AT_REMOVEDIR) == 0 || errno == ENOENT))
+		return 0;
+	return -1;
+}
+
+/* Removes what a state directory holds, nothing deeper. */
 int container__remove(struct container *c, struct err **err)
 {
 	_cleanup_close_ int fd = dup(c->lock_fd);
@@ -375,7 +388,7 @@ int container__remove(struct container *c, struct err **err)
 	fd = -1;
 	while ((e = readdir(d)))
 		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") &&
-		    unlinkat(c->lock_fd, e->d_name, 0) < 0 && errno != ENOENT) {
+		    remove_entry(c->lock_fd, e->d_name) < 0) {
 			int ret = err_errno(err, "remove %s/%s", c->dir, e->d_name);
 
 			closedir(d);

@@ -192,7 +192,7 @@ int lifecycle__create(const struct globals *g, struct create_opts *co, pid_t *pi
 		return -1;
 	if (!g->debug)
 		log__set_level(cfg.log_level);
-	if (sandbox_net__check_spec(spec, err) < 0)
+	if (sandbox_net__check_spec(spec, err) < 0 || oci_guest__check_namespaces(spec, err) < 0)
 		return -1;
 	oci_guest__warn_unapplied(spec);
 	if (container__create(g->root, co->id, &c, err) < 0)

@@ -1,7 +1,6 @@
 /* From an OCI spec to shares and guest agent requests (see oci_guest.h). */
 #include "oci_guest.h"
 
-#include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +13,7 @@
 #include "../lib/cleanup.h"
 #include "../lib/log.h"
 #include "agent_client.h"
+#include "config.h"
 #include "oci_spec.h"
 #include "vm_cli.h"
 
@@ -28,13 +28,13 @@ static bool has_option(const struct oci_mount *m, const char *opt)
 	return false;
 }
 
-static bool is_bind(const struct oci_mount *m)
+bool oci_guest__is_bind(const struct oci_mount *m)
 {
 	return (m->type && !strcmp(m->type, "bind")) || has_option(m, "bind") ||
 	       has_option(m, "rbind");
 }
 
-static bool is_ro(const struct oci_mount *m)
+bool oci_guest__is_ro(const struct oci_mount *m)
 {
 	bool ro = false;
 
@@ -53,60 +53,75 @@ static unsigned int first_bind_share(const struct vm_opts *o)
 	return o->nr_shares && o->shares[0].guest_path ? 1 : 0;
 }
 
-/* The share holding host directory dir, added when new; a rw use makes it rw. */
-static int share_for(struct vm_opts *o, const char *dir, bool ro, int cache, struct err **err)
+/* Index of the bind mounts' share of host directory dir (a directory of files when files). */
+static int find_share(const struct vm_opts *o, const char *dir, bool files)
 {
 	for (unsigned int i = first_bind_share(o); i < o->nr_shares; i++)
-		if (!strcmp(o->shares[i].host_path, dir)) {
-			o->shares[i].readonly &= ro;
+		if (o->shares[i].files == files && !strcmp(o->shares[i].host_path, dir))
 			return i;
-		}
+	return -1;
+}
+
+/* The share like `want`, added when new; a rw use makes it rw. */
+static int share_for(struct vm_opts *o, const struct vm_share *want, struct err **err)
+{
+	int i = find_share(o, want->host_path, want->files);
+
+	if (i >= 0) {
+		o->shares[i].readonly &= want->readonly;
+		return i;
+	}
 	if (o->nr_shares == VM_SHARES_MAX)
 		return err_msg(err, "more than %d host directories to share (rootfs and bind "
 			       "mounts)", VM_SHARES_MAX);
 	/* The path lives as long as o: kept in o's copies, freed by vm_devices__free. */
-	char *copy = strdup(dir);
+	char *copy = strdup(want->host_path);
 
 	if (!copy)
 		return err_errno(err, "share");
 	o->arg_copies[o->nr_arg_copies++] = copy;
-	o->shares[o->nr_shares] = (struct vm_share){ .host_path = copy, .guest_path = NULL,
-						     .readonly = ro, .cache = cache };
+	o->shares[o->nr_shares] = *want;
+	o->shares[o->nr_shares].host_path = copy;
+	o->shares[o->nr_shares].guest_path = NULL;
 	return o->nr_shares++;
 }
 
 /*
- * A bind mount's share: a directory is shared itself. A file is reached through its parent
- * directory, shared read-only whatever the mount says: the parent (Docker's container
- * directory for /etc/hosts and friends) holds files the guest must not be able to change.
+ * A bind mount's share: a directory is shared itself, its subtree and nothing more. A file
+ * is bound into the sandbox's directory of files (oci_guest_files.c) for its mode, and that
+ * directory is the share: the guest never sees the file's own directory.
  */
-static int bind_share(struct vm_opts *o, const struct oci_mount *m, int cache,
-		      struct err **err)
+static int bind_share(struct vm_opts *o, const struct oci_mount *m, const char *files,
+		      const struct vm_share *like, struct err **err)
 {
+	struct vm_share sh = *like;
+	char dir[PATH_MAX];
 	struct stat st;
-	char parent[PATH_MAX];
 
 	if (!m->source)
 		return err_msg(err, "bind mount on %s has no source", m->destination);
 	if (stat(m->source, &st) < 0)
 		return err_errno(err, "bind mount source %s", m->source);
-	if (S_ISDIR(st.st_mode))
-		return share_for(o, m->source, is_ro(m), cache, err);
+	sh.readonly = oci_guest__is_ro(m);
+	if (S_ISDIR(st.st_mode)) {
+		sh.host_path = m->source;
+		return share_for(o, &sh, err);
+	}
 	if (!S_ISREG(st.st_mode))
 		return err_msg(err, "bind mount source %s: only directories and regular files can "
 			       "be shared with the VM", m->source);
-	if (strlen(m->source) >= sizeof(parent))
-		return err_msg(err, "bind mount source %s: path too long", m->source);
-	strcpy(parent, m->source);
-	if (!is_ro(m))
-		pr_debug("bind mount of file %s on %s: read-only in the guest", m->source,
-			 m->destination);
-	return share_for(o, dirname(parent), true, cache, err);
+	if (oci_guest__files_dir(files, sh.readonly, dir, sizeof(dir), err) < 0)
+		return -1;
+	sh.host_path = dir;
+	sh.files = true;
+	return share_for(o, &sh, err);
 }
 
 int oci_guest__plan(const struct oci_spec *s, const struct sandbox_settings *st, int cache,
-		    struct vm_opts *o, struct err **err)
+		    const char *files, struct vm_opts *o, struct err **err)
 {
+	struct vm_share bind = { .cache = cache,
+				 .policy = vm_devices__fs_policy(st->share_policy) };
 	struct stat sb;
 
 	if (oci_guest__plan_disks(s, st, o, err) < 0)
@@ -115,13 +130,19 @@ int oci_guest__plan(const struct oci_spec *s, const struct sandbox_settings *st,
 	if (!oci_guest__root_is_disk(o)) {
 		if (stat(s->root.path, &sb) < 0 || !S_ISDIR(sb.st_mode))
 			return err_msg(err, "rootfs %s is not a directory", s->root.path);
-		/* runc, too, makes the mounts' mountpoints in a read-only rootfs before it is so. */
+		/*
+		 * runc, too, makes the mounts' mountpoints in a read-only rootfs before it is so.
+		 * The rootfs is the container's own, as with runc (docs/shares.md): share_policy
+		 * is for the host directories bound into it.
+		 */
 		o->shares[0] = (struct vm_share){ .host_path = s->root.path, .guest_path = "/",
-						  .readonly = false, .cache = cache };
+						  .readonly = false, .cache = cache,
+						  .policy = FS_POLICY_RUNC };
 		o->nr_shares = 1;
 	}
 	for (size_t i = 0; i < s->n_mounts; i++)
-		if (is_bind(&s->mounts[i]) && bind_share(o, &s->mounts[i], cache, err) < 0)
+		if (oci_guest__is_bind(&s->mounts[i]) &&
+		    bind_share(o, &s->mounts[i], files, &bind, err) < 0)
 			return -1;
 	return 0;
 }
@@ -174,15 +195,6 @@ static void share_mountpoint(unsigned int i, char *buf, size_t size)
 	snprintf(buf, size, GUEST_SHARES "/%u", i);
 }
 
-/* Index of the share holding host path dir. */
-static int find_share(const struct vm_opts *o, const char *dir)
-{
-	for (unsigned int i = first_bind_share(o); i < o->nr_shares; i++)
-		if (!strcmp(o->shares[i].host_path, dir))
-			return i;
-	return -1;
-}
-
 static int mount_shares(int ctl, const struct oci_spec *s, const struct sandbox_settings *st,
 			const struct vm_opts *o, struct err **err)
 {
@@ -208,29 +220,41 @@ static int mount_shares(int ctl, const struct oci_spec *s, const struct sandbox_
 	return 0;
 }
 
-/* The guest path a bind mount comes from: its share's mount, and the file's name in it. */
+/* The share of bound files for mode ro, or -1. */
+static int files_share(const struct vm_opts *o, bool ro)
+{
+	for (unsigned int i = first_bind_share(o); i < o->nr_shares; i++)
+		if (o->shares[i].files && o->shares[i].readonly == ro)
+			return i;
+	return -1;
+}
+
+/*
+ * The guest path a bind mount comes from: its directory's share, or the file's entry in the
+ * share of bound files for its mode.
+ */
 static int bind_source(const struct oci_mount *m, const struct vm_opts *o, char *buf,
 		       size_t size, struct err **err)
 {
+	char mp[64], name[32];
 	struct stat st;
-	char copy[PATH_MAX];
 	int i;
 
 	if (stat(m->source, &st) < 0)
 		return err_errno(err, "bind mount source %s", m->source);
+	i = S_ISDIR(st.st_mode) ? find_share(o, m->source, false) :
+				  files_share(o, oci_guest__is_ro(m));
+	if (i < 0)
+		return err_msg(err, "bind mount source %s: not a %s when the VM was made",
+			       m->source, S_ISDIR(st.st_mode) ? "directory" : "file");
+	share_mountpoint(i, mp, sizeof(mp));
 	if (S_ISDIR(st.st_mode)) {
-		i = find_share(o, m->source);
-		share_mountpoint(i, buf, size);
+		snprintf(buf, size, "%s", mp);
 		return 0;
 	}
-	snprintf(copy, sizeof(copy), "%s", m->source);
-	i = find_share(o, dirname(copy));
-	snprintf(copy, sizeof(copy), "%s", m->source);
-	char mp[64];
-
-	share_mountpoint(i, mp, sizeof(mp));
-	if ((size_t)snprintf(buf, size, "%s/%s", mp, basename(copy)) >= size)
-		return err_msg(err, "bind mount source %s: name too long", m->source);
+	if (oci_guest__file_entry(o->shares[i].host_path, m->source, name, sizeof(name), err) < 0)
+		return -1;
+	snprintf(buf, size, "%s/%s", mp, name);
 	return 0;
 }
 
@@ -244,7 +268,7 @@ static int spec_mount(int ctl, const struct oci_mount *m, const struct vm_opts *
 	/* The agent knows the flag and propagation words; the rest is the filesystem's data. */
 	for (size_t i = 0; i < m->options.n; i++)
 		json_object_array_add(opts, json_object_new_string(m->options.v[i]));
-	if (is_bind(m)) {
+	if (oci_guest__is_bind(m)) {
 		if (bind_source(m, o, src, sizeof(src), err) < 0) {
 			json_object_put(opts);
 			return -1;
@@ -270,7 +294,7 @@ static int devices(int ctl, const struct oci_spec *s, const struct vm_opts *o,
 
 	for (size_t i = 0; i < s->n_mounts; i++)
 		if (!strcmp(s->mounts[i].destination, "/dev"))
-			fresh_dev = !is_bind(&s->mounts[i]);
+			fresh_dev = !oci_guest__is_bind(&s->mounts[i]);
 	if (fresh_dev) {
 		struct json_object *req = op("mknod");
 
@@ -336,20 +360,6 @@ static int settings(int ctl, const struct oci_spec *s, struct err **err)
 	return 0;
 }
 
-static int masks(int ctl, const struct oci_spec *s, struct err **err)
-{
-	const struct oci_linux *l = &s->linux_;
-
-	if (!s->has_linux || (!l->masked_paths.n && !l->readonly_paths.n))
-		return 0;
-	struct json_object *req = op("mask");
-
-	json_object_object_add(req, "root", json_object_new_string(OCI_GUEST_ROOT));
-	json_object_object_add(req, "masked", strings(l->masked_paths.v, l->masked_paths.n));
-	json_object_object_add(req, "readonly", strings(l->readonly_paths.v, l->readonly_paths.n));
-	return request(ctl, req, err);
-}
-
 int oci_guest__setup(int ctl, const struct oci_spec *s, const struct sandbox_settings *st,
 		     const struct vm_opts *o, struct err **err)
 {
@@ -358,7 +368,7 @@ int oci_guest__setup(int ctl, const struct oci_spec *s, const struct sandbox_set
 	for (size_t i = 0; i < s->n_mounts; i++)
 		if (spec_mount(ctl, &s->mounts[i], o, err) < 0)
 			return -1;
-	if (devices(ctl, s, o, err) < 0 || settings(ctl, s, err) < 0 || masks(ctl, s, err) < 0)
+	if (devices(ctl, s, o, err) < 0 || settings(ctl, s, err) < 0)
 		return -1;
 	/*
 	 * As runc: a read-only root is made so after everything was mounted in it, by a bind of
@@ -409,11 +419,52 @@ static void privileges(struct json_object *req, const struct oci_process *p)
 		json_object_object_add(req, "umask", json_object_new_int(p->user.umask & 0777));
 }
 
+/* The namespaces the container's init makes in the guest (the network is the VM's). */
+static struct json_object *guest_namespaces(const struct oci_spec *s)
+{
+	static const char *const names[OCI_NS_NTYPES] = {
+		[OCI_NS_PID] = "pid", [OCI_NS_IPC] = "ipc", [OCI_NS_UTS] = "uts",
+		[OCI_NS_CGROUP] = "cgroup",
+	};
+	struct json_object *a = json_object_new_array();
+
+	/* Always: the container's root is entered with pivot_root, away from the agent's. */
+	json_object_array_add(a, json_object_new_string("mount"));
+	for (size_t i = 0; s->has_linux && i < s->linux_.n_namespaces; i++) {
+		const char *name = names[s->linux_.namespaces[i].type];
+
+		if (name)
+			json_object_array_add(a, json_object_new_string(name));
+	}
+	return a;
+}
+
+static void container_part(struct json_object *req, const struct oci_spec *init_of,
+			   const char *join)
+{
+	const struct oci_linux *l;
+
+	if (join) {
+		json_object_object_add(req, "join", json_object_new_string(join));
+		return;
+	}
+	if (!init_of)
+		return;
+	json_object_object_add(req, "namespaces", guest_namespaces(init_of));
+	if (!init_of->has_linux)
+		return;
+	l = &init_of->linux_;
+	json_object_object_add(req, "masked", strings(l->masked_paths.v, l->masked_paths.n));
+	json_object_object_add(req, "readonly", strings(l->readonly_paths.v, l->readonly_paths.n));
+}
+
 struct json_object *oci_guest__create_request(const struct oci_process *p,
-					      const struct oci_seccomp *sc, bool init,
+					      const struct oci_seccomp *sc,
+					      const struct oci_spec *init_of, const char *join,
 					      bool want_stdin)
 {
 	struct json_object *req = op("create"), *a;
+	bool init = init_of != NULL;
 
 	json_object_object_add(req, "args", strings(p->args.v, p->args.n));
 	json_object_object_add(req, "env", strings(p->env.v, p->env.n));
@@ -450,6 +501,7 @@ struct json_object *oci_guest__create_request(const struct oci_process *p,
 	json_object_object_add(req, "stdin", json_object_new_boolean(want_stdin));
 	json_object_object_add(req, "init", json_object_new_boolean(init));
 	privileges(req, p);
+	container_part(req, init_of, join);
 	if (sc)
 		json_object_object_add(req, "seccomp", oci_guest__seccomp(sc));
 	return req;
@@ -474,4 +526,22 @@ void oci_guest__warn_unapplied(const struct oci_spec *s)
 	if (s->process.selinux_label && *s->process.selinux_label)
 		pr_warn("config.json: process.selinuxLabel is not applied: the guest kernel has no "
 			"SELinux");
+}
+
+int oci_guest__check_namespaces(const struct oci_spec *s, struct err **err)
+{
+	for (size_t i = 0; s->has_linux && i < s->linux_.n_namespaces; i++) {
+		const struct oci_namespace *ns = &s->linux_.namespaces[i];
+
+		if (ns->type == OCI_NS_TIME)
+			return err_msg(err, "config.json: linux.namespaces[%zu]: a time namespace "
+				       "is not supported (the guest kernel has none)", i);
+		/* The network namespace is the host's side of the VM's card (sandbox_net.c). */
+		if (ns->path && ns->type != OCI_NS_NETWORK)
+			return err_msg(err, "config.json: linux.namespaces[%zu].path: cannot join "
+				       "the %s namespace %s: the container's processes live in a "
+				       "VM, apart from the host's", i, oci_ns__name(ns->type),
+				       ns->path);
+	}
+	return 0;
 }

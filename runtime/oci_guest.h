@@ -1,8 +1,8 @@
 /*
  * What a container's OCI spec asks of the guest, as virtio-fs shares for the VM and requests
  * for the guest agent: the rootfs and bind mounts become shares; the spec's mounts, devices,
- * hostname, sysctls and masked paths are made inside the guest under GUEST_ROOT, where the
- * container's process is chrooted.
+ * hostname and sysctls are made inside the guest under OCI_GUEST_ROOT, which the container's
+ * init enters with pivot_root in namespaces of its own, its masked paths applied there.
  */
 #ifndef KAGE_RUNTIME_OCI_GUEST_H
 #define KAGE_RUNTIME_OCI_GUEST_H
@@ -14,23 +14,41 @@
 #include "../lib/err.h"
 
 struct json_object;
+struct oci_mount;
 struct oci_spec;
 struct oci_process;
 struct oci_seccomp;
 struct sandbox_settings;
 struct vm_opts;
 
-/* Where the container's rootfs is mounted in the guest; its processes are chrooted there. */
+/* Where the container's rootfs is mounted in the guest, before its init pivots into it. */
 #define OCI_GUEST_ROOT "/run/kage/root"
 
 /*
  * Adds the rootfs (a share, or a disk with st's io.kage.rootfs.block) and the bind mounts'
- * host directories to o's shares (cache: enum fs_cache), and the spec's block devices to its
- * disks.
+ * shares to o's shares (cache: enum fs_cache; st's share_policy for the bind mounts), and the
+ * spec's block devices to its disks. A bound directory is a share; bound files are entries of
+ * two shares, files/ro and files/rw (files: a directory oci_guest__share_files fills).
  */
 int oci_guest__plan(const struct oci_spec *s, const struct sandbox_settings *st, int cache,
-		    struct vm_opts *o, struct err **err);
-/* Over the agent control connection ctl: mounts, devices, hostname, sysctls, masks. */
+		    const char *files, struct vm_opts *o, struct err **err);
+/* Whether m is a bind mount, and whether its options make it read-only. */
+bool oci_guest__is_bind(const struct oci_mount *m);
+bool oci_guest__is_ro(const struct oci_mount *m);
+
+/*
+ * oci_guest_files.c. In the calling process (the sandbox, before it has threads), when the
+ * spec binds a regular file: a mount namespace of its own, a read-only tmpfs on files, and in
+ * its ro/ and rw/ each bound file on an empty file named by the mount's index, read-only in
+ * ro/. Nothing to clean up: the mounts go with the process.
+ */
+int oci_guest__share_files(const struct oci_spec *s, const char *files, struct err **err);
+/* files/ro or files/rw into buf. */
+int oci_guest__files_dir(const char *files, bool ro, char *buf, size_t size, struct err **err);
+/* The name of the entry in dir that is the file at source (fails if there is none). */
+int oci_guest__file_entry(const char *dir, const char *source, char *name, size_t size,
+			  struct err **err);
+/* Over the agent control connection ctl: mounts, devices, hostname, sysctls. */
 int oci_guest__setup(int ctl, const struct oci_spec *s, const struct sandbox_settings *st,
 		     const struct vm_opts *o, struct err **err);
 
@@ -46,11 +64,18 @@ int oci_guest__mount_root_disk(int ctl, const struct oci_spec *s,
  * it is not a disk of o's. */
 int oci_guest__device_number(int ctl, const struct vm_opts *o, size_t i, int64_t *major,
 			     int64_t *minor, struct err **err);
-/* The agent's create request for p, run in the container's root under seccomp filter sc
- * (the spec's linux.seccomp, NULL for none). */
+/*
+ * The agent's create request for p, run in the container's root under seccomp filter sc
+ * (the spec's linux.seccomp, NULL for none): the container's init (init_of: its spec) makes
+ * the container's namespaces with the spec's masked and read-only paths; an exec joins those
+ * of the init the agent named join.
+ */
 struct json_object *oci_guest__create_request(const struct oci_process *p,
-					      const struct oci_seccomp *sc, bool init,
+					      const struct oci_seccomp *sc,
+					      const struct oci_spec *init_of, const char *join,
 					      bool want_stdin);
+/* The spec's namespaces that a VM cannot give (a path to join, time), refused at create. */
+int oci_guest__check_namespaces(const struct oci_spec *s, struct err **err);
 
 /* Says (pr_warn) which parts of s kage accepts but does not apply, and why. */
 void oci_guest__warn_unapplied(const struct oci_spec *s);

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -139,7 +140,8 @@ static int create_process(struct sandbox *sb, struct err **err)
 {
 	const struct oci_spec *spec = sb->a->spec;
 	const struct oci_process *p = &spec->process;
-	struct json_object *req = oci_guest__create_request(p, spec->linux_.seccomp, true, true);
+	struct json_object *req = oci_guest__create_request(p, spec->linux_.seccomp, spec, NULL,
+							    true);
 	struct json_object *resp = NULL, *v;
 	int ret = agent__request(sb->ctl, req, &resp, err);
 
@@ -233,6 +235,7 @@ static int join_cgroup(const struct sandbox_args *a, struct err **err)
 static int build(struct sandbox *sb, struct err **err)
 {
 	struct sandbox_args *a = sb->a;
+	char files[PATH_MAX];
 	sigset_t mask;
 
 	if (container__sock_path(a->c, "vsock.sock", sb->vsock_path, sizeof(sb->vsock_path), err) < 0)
@@ -251,9 +254,13 @@ static int build(struct sandbox *sb, struct err **err)
 		     extra) < 0)
 		return err_errno(err, "kernel command line");
 	sb->o.cfg.cmdline = sb->o.cmdline;
+	/* The bound files' tmpfs: in the state directory, which `kage delete` removes. */
+	if ((size_t)snprintf(files, sizeof(files), "%s/shares", a->c->dir) >= sizeof(files))
+		return err_msg(err, "state directory %s: path too long", a->c->dir);
 	if (oci_guest__check_seccomp(a->spec->linux_.seccomp, err) < 0 ||
-	    oci_guest__plan(a->spec, &a->settings, fs_cache(a->settings.fs_cache), &sb->o,
+	    oci_guest__plan(a->spec, &a->settings, fs_cache(a->settings.fs_cache), files, &sb->o,
 			    err) < 0 ||
+	    oci_guest__share_files(a->spec, files, err) < 0 ||
 	    enter_netns(a->spec, err) < 0)
 		return -1;
 	if (sandbox_net__prepare(&sb->net, a->spec, a->c->id, sb->vsock_path, &sb->o, err) < 0)

@@ -23,6 +23,8 @@ struct vm_share {
 	const char *guest_path;
 	bool readonly;
 	int cache;		/* enum fs_cache */
+	int policy;		/* enum fs_policy: 0, strict, unless the config says runc */
+	bool files;		/* OCI: a directory of bound files (runtime/oci_guest_files.c) */
 };
 
 /* A file or block device the guest sees as /dev/vd<a + N> (virtio-blk). */
@@ -73,6 +75,10 @@ int vm_devices__parse_share(struct vm_opts *o, const char *arg, struct err **err
 int vm_devices__parse_disk(struct vm_opts *o, const char *arg, struct err **err);
 /* Adds o's shares and disks to the VM, before it starts. */
 int vm_devices__add(struct vm *vm, struct vm_opts *o, struct err **err);
+/* The config's share_policy (enum config_share_policy) as an enum fs_policy. */
+int vm_devices__fs_policy(int share_policy);
+/* `kage vm run`: the share_policy of kage's config (config_path: --config) for every share. */
+int vm_devices__config_policy(struct vm_opts *o, const char *config_path, struct err **err);
 /* The virtio-fs tag of share i, as the guest mounts it. */
 void vm_devices__share_tag(unsigned int i, char *tag, size_t size);
 /* The share given as the guest's "/" (the command's root), or -1. */

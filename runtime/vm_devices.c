@@ -16,6 +16,7 @@
 #include "../devices/virtio/vsock.h"
 #include "../lib/cleanup.h"
 #include "../lib/log.h"
+#include "config.h"
 #include "vm_cli.h"
 
 /* Takes a trailing ":ro" or ":rw" off s. */
@@ -100,6 +101,22 @@ int vm_devices__parse_disk(struct vm_opts *o, const char *arg, struct err **err)
 	return 0;
 }
 
+int vm_devices__fs_policy(int share_policy)
+{
+	return share_policy == CONFIG_SHARE_RUNC ? FS_POLICY_RUNC : FS_POLICY_STRICT;
+}
+
+int vm_devices__config_policy(struct vm_opts *o, const char *config_path, struct err **err)
+{
+	_cleanup_(config__free) struct kage_config c = { 0 };
+
+	if (config__load(config_path, &c, err) < 0)
+		return -1;
+	for (unsigned int i = 0; i < o->nr_shares; i++)
+		o->shares[i].policy = vm_devices__fs_policy(c.share_policy);
+	return 0;
+}
+
 int vm_devices__root_share(const struct vm_opts *o)
 {
 	for (unsigned int i = 0; i < o->nr_shares; i++)
@@ -135,7 +152,7 @@ static int own_device(struct vm *vm, struct virtio_dev *dev, void *obj, void (*d
 static int add_share(struct vm *vm, unsigned int i, const struct vm_share *sh, struct err **err)
 {
 	struct fs_share_opts fo = { .dir = sh->host_path, .readonly = sh->readonly,
-				    .cache = sh->cache };
+				    .cache = sh->cache, .policy = sh->policy };
 	struct virtio_fs *fs = NULL;
 	char tag[16];
 

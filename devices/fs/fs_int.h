@@ -66,6 +66,8 @@ struct fuse_server {
 	int proc_fd;		/* /proc/self/fd, for reopening O_PATH fds with real flags */
 	bool switch_creds;	/* running as root: creating ops take the guest's uid/gid */
 	uint64_t timeout;	/* entry/attr validity, seconds, from the cache mode */
+	/* FS_POLICY_STRICT: a set-id check and the change it allows happen as one step. */
+	pthread_mutex_t setid_lock;
 
 	pthread_mutex_t lock;	/* guards everything below */
 	bool initialized;
@@ -138,6 +140,19 @@ struct fs_creds {
 };
 void creds__enter(const struct fs_req *r, struct fs_creds *c);
 void creds__leave(struct fs_creds *c);
+
+/*
+ * policy.c: the checks of FS_POLICY_STRICT, each 0 or -EPERM (and always 0 under
+ * FS_POLICY_RUNC). policy__hold takes setid_lock when `needed` and the policy is strict;
+ * the set-id checks run under it, and so does the change they allow.
+ */
+int policy__mknod(const struct fuse_server *s, mode_t mode, uint32_t rdev);
+int policy__setxattr(const struct fuse_server *s, const char *name);
+bool policy__hold(struct fuse_server *s, bool needed);
+void policy__release(struct fuse_server *s, bool held);
+int policy__create(const struct fs_req *r, const struct fs_inode *dir, mode_t mode);
+int policy__setattr(const struct fs_req *r, const struct fs_inode *i,
+		    const struct fuse_setattr_in *a);
 
 /* ops_*.c */
 int op_lookup(struct fs_req *r);

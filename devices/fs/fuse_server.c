@@ -351,6 +351,7 @@ int fuse_server__create(struct fuse_server **out, const struct fs_share_opts *o,
 	if (!s)
 		return err_errno(err, "virtio-fs: allocate server");
 	pthread_mutex_init(&s->lock, NULL);
+	pthread_mutex_init(&s->setid_lock, NULL);
 	s->proc_fd = -1;
 	s->opts = *o;
 	s->dir = strdup(o->dir);
@@ -396,6 +397,7 @@ void fuse_server__destroy(void *server)
 	if (s->proc_fd >= 0)
 		close(s->proc_fd);
 	pthread_mutex_destroy(&s->lock);
+	pthread_mutex_destroy(&s->setid_lock);
 	free(s->dir);
 	free(s);
 }

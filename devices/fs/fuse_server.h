@@ -23,10 +23,23 @@ enum fs_cache {
 	FS_CACHE_ALWAYS,	/* long timeouts, keep the page cache (the share is not shared) */
 };
 
+/*
+ * What the guest may make in the host directory besides ordinary files and directories,
+ * whatever its uid (docs/shares.md). STRICT, the zero value and so the default: no block or
+ * character device but overlayfs's 0/0 whiteout, no security.* or trusted.* xattr, no
+ * setuid or setgid file owned by root. RUNC: what runc lets a container's root do in a bind
+ * mount.
+ */
+enum fs_policy {
+	FS_POLICY_STRICT,
+	FS_POLICY_RUNC,
+};
+
 struct fs_share_opts {
 	const char *dir;	/* host directory that becomes the share's root */
 	bool readonly;		/* writes fail with EROFS */
 	enum fs_cache cache;
+	enum fs_policy policy;
 };
 
 struct fuse_server;

@@ -98,7 +98,7 @@ int op_create(struct fs_req *r)
 	struct fs_inode *dir;
 	const char *name;
 	struct fs_creds c;
-	bool created;
+	bool created, held;
 	struct stat st;
 	int ret;
 
@@ -107,13 +107,22 @@ int op_create(struct fs_req *r)
 	dir = inode__get(r->s, r->h.nodeid);
 	if (!dir)
 		return -ENOENT;
-	creds__enter(r, &c);
-	fd = create_open(r, dir, name, &in, &created);
-	/* The guest's umask is applied already; the host process's must not take more. */
-	if (fd >= 0 && created && fstat(fd, &st) == 0 && (st.st_mode & 0777) != (in.mode & 0777))
-		fchmod(fd, (st.st_mode & 07000) | (in.mode & 0777));
-	creds__leave(&c);
+	/* Refused even where the name exists: the mode asked for is the guest's intent. */
+	held = policy__hold(r->s, in.mode & (S_ISUID | S_ISGID));
+	ret = policy__create(r, dir, S_IFREG | (in.mode & 07777));
+	if (ret == 0) {
+		creds__enter(r, &c);
+		fd = create_open(r, dir, name, &in, &created);
+		/* The guest's umask is applied already; the host process's must not take more. */
+		if (fd >= 0 && created && fstat(fd, &st) == 0 &&
+		    (st.st_mode & 0777) != (in.mode & 0777))
+			fchmod(fd, (st.st_mode & 07000) | (in.mode & 0777));
+		creds__leave(&c);
+	}
+	policy__release(r->s, held);
 	inode__put(r->s, dir);
+	if (ret < 0)
+		return ret;
 	if (fd < 0)
 		return fd;	/* -errno */
 	/* The inode is the very file we opened, whatever happened to the name since. */

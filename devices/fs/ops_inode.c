@@ -169,6 +169,7 @@ int op_setattr(struct fs_req *r)
 	struct fuse_setattr_in a;
 	struct fs_handle *h = NULL;
 	struct fs_inode *i;
+	bool held;
 	int ret;
 
 	if (fs_arg(r, &a, sizeof(a)) < 0)
@@ -183,7 +184,11 @@ int op_setattr(struct fs_req *r)
 			return -EBADF;
 		}
 	}
-	ret = setattr(r, i, h, &a);
+	held = policy__hold(r->s, a.valid & (FATTR_MODE | FATTR_UID | FATTR_GID));
+	ret = policy__setattr(r, i, &a);
+	if (!ret)
+		ret = setattr(r, i, h, &a);
+	policy__release(r->s, held);
 	if (!ret)
 		ret = reply_attr(r, i->fd);
 	handle__put(r->s, h);

@@ -50,6 +50,7 @@ static int create_node(struct fs_req *r, const char *name, mode_t mode, dev_t rd
 	struct fuse_entry_out e;
 	struct fs_inode *dir;
 	struct fs_creds c;
+	bool held;
 	int ret;
 
 	if (!name)
@@ -57,15 +58,20 @@ static int create_node(struct fs_req *r, const char *name, mode_t mode, dev_t rd
 	dir = inode__get(r->s, r->h.nodeid);
 	if (!dir)
 		return -ENOENT;
-	creds__enter(r, &c);
-	if (target)
-		ret = symlinkat(target, dir->fd, name);
-	else if (S_ISDIR(mode))
-		ret = mkdirat(dir->fd, name, mode & 07777);
-	else
-		ret = mknodat(dir->fd, name, mode, rdev);
-	ret = ret < 0 ? -errno : new_entry(r, dir, name, target ? 0777 : mode, &e);
-	creds__leave(&c);
+	held = policy__hold(r->s, !target && mode & (S_ISUID | S_ISGID));
+	ret = target ? 0 : policy__create(r, dir, mode);
+	if (ret == 0) {
+		creds__enter(r, &c);
+		if (target)
+			ret = symlinkat(target, dir->fd, name);
+		else if (S_ISDIR(mode))
+			ret = mkdirat(dir->fd, name, mode & 07777);
+		else
+			ret = mknodat(dir->fd, name, mode, rdev);
+		ret = ret < 0 ? -errno : new_entry(r, dir, name, target ? 0777 : mode, &e);
+		creds__leave(&c);
+	}
+	policy__release(r->s, held);
 	inode__put(r->s, dir);
 	if (ret < 0)
 		return ret;
@@ -93,6 +99,8 @@ int op_mknod(struct fs_req *r)
 	min = (m.rdev & 0xff) | ((m.rdev >> 12) & 0xfff00);
 	if (S_ISDIR(m.mode) || S_ISLNK(m.mode))
 		return -EINVAL;
+	if (policy__mknod(r->s, m.mode, m.rdev) < 0)
+		return -EPERM;
 	return create_node(r, fs_arg_name(r), m.mode, makedev(maj, min), NULL);
 }
 

@@ -70,6 +70,8 @@ int op_setxattr(struct fs_req *r)
 		return -EINVAL;
 	if (is_acl(name))
 		return -EOPNOTSUPP;
+	if (policy__setxattr(r->s, name) < 0)
+		return -EPERM;
 	ret = xattr_path(r, path, sizeof(path), &i);
 	if (ret < 0)
 		return ret;
@@ -138,6 +140,10 @@ int op_listxattr(struct fs_req *r)
 	return size_or_data(r, in.size, XATTR_LIST_MAX, NULL);
 }
 
+/*
+ * No policy here: taking an attribute away gives nothing to run as root (a capability goes,
+ * a label goes), and a guest that may write in the directory could replace the file anyway.
+ */
 int op_removexattr(struct fs_req *r)
 {
 	const char *name = xattr_name(r);

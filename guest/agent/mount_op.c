@@ -206,36 +206,20 @@ static int readonly_one(int root, const char *path, struct err **err)
 	return 0;
 }
 
-static int check_paths(char **paths, const char *key, struct err **err)
+int mount_op__check_paths(char **paths, const char *key, struct err **err)
 {
-	for (char **p = paths; *p; p++)
+	for (char **p = paths; p && *p; p++)
 		if (resolve__check_path(key, *p, err) < 0)
 			return -1;
 	return 0;
 }
 
-int mount_op__mask(struct json_object *req, bool apply, struct err **err)
+int mount_op__mask_paths(int root_fd, char **masked, char **readonly, struct err **err)
 {
-	_cleanup_free_ char **masked = NULL, **readonly = NULL;
-	_cleanup_close_ int root_fd = -1;
-	const char *root = NULL;
-
-	if (req__string(req, "root", false, &root, err) < 0 ||
-	    req__strings(req, "masked", false, &masked, NULL, err) < 0 ||
-	    req__strings(req, "readonly", false, &readonly, NULL, err) < 0 ||
-	    check_paths(masked, "masked path", err) < 0 ||
-	    check_paths(readonly, "readonly path", err) < 0 ||
-	    (root && resolve__check_path("root", root, err) < 0))
-		return -1;
-	if (!apply)
-		return 0;
-	root_fd = resolve__open_root(root, err);
-	if (root_fd < 0)
-		return -1;
-	for (char **p = masked; *p; p++)
+	for (char **p = masked; p && *p; p++)
 		if (mask_one(root_fd, *p, err) < 0)
 			return -1;
-	for (char **p = readonly; *p; p++)
+	for (char **p = readonly; p && *p; p++)
 		if (readonly_one(root_fd, *p, err) < 0)
 			return -1;
 	return 0;

@@ -71,8 +71,28 @@ static void loopback_up(void)
 		pr_warn("agent: bring lo up: %s", strerror(errno));
 }
 
+/*
+ * The initramfs is the root mount itself, which has no parent, and pivot_root(2) refuses to
+ * leave such a root: a container's init could then only chroot, which CAP_SYS_CHROOT escapes.
+ * So the agent's root becomes a bind mount of the initramfs placed on top of it, as
+ * switch_root places a new root.
+ */
+static void root_on_mount(void)
+{
+	if (mkdir("/.root", 0700) < 0 && errno != EEXIST)
+		pr_warn("agent: mkdir /.root: %s", strerror(errno));
+	if (mount("/", "/.root", NULL, MS_BIND, NULL) < 0 || chdir("/.root") < 0 ||
+	    mount(".", "/", NULL, MS_MOVE, NULL) < 0 || chroot(".") < 0 || chdir("/") < 0) {
+		pr_warn("agent: move the root onto a mount of its own: %s (containers will "
+			"fail to pivot_root)", strerror(errno));
+		return;
+	}
+	rmdir("/.root");
+}
+
 void mounts__setup(void)
 {
+	root_on_mount();
 	for (size_t i = 0; i < ARRAY_SIZE(mounts); i++)
 		do_mount(&mounts[i]);
 	for (size_t i = 0; i < ARRAY_SIZE(links); i++) {
@@ -88,14 +108,11 @@ static bool is_octal(char c)
 	return c >= '0' && c <= '7';
 }
 
-/* The mount point field of a /proc/self/mounts line, its octal escapes (\040) undone. */
-static char *mount_point(char *line)
+/* Undoes a field's octal escapes in place; returns what follows the field, or NULL. */
+static char *unescape_field(char *r)
 {
-	char *r = strchr(line, ' '), *w, *start;
+	char *w = r;
 
-	if (!r)
-		return NULL;
-	start = w = ++r;
 	while (*r && *r != ' ') {
 		if (r[0] == '\\' && is_octal(r[1]) && is_octal(r[2]) && is_octal(r[3])) {
 			*w++ = (char)((r[1] - '0') << 6 | (r[2] - '0') << 3 | (r[3] - '0'));
@@ -104,8 +121,26 @@ static char *mount_point(char *line)
 			*w++ = *r++;
 		}
 	}
+	if (!*r)
+		return NULL;
 	*w = 0;
-	return start;
+	return r + 1;
+}
+
+int mounts__parse_line(char *line, struct mount_line *m)
+{
+	char *point = strchr(line, ' '), *type, *opts, *end;
+
+	if (!point || !(type = unescape_field(++point)) || !(opts = strchr(type, ' ')))
+		return -1;
+	*opts++ = 0;
+	end = strchr(opts, ' ');
+	if (end)
+		*end = 0;
+	m->point = point;
+	m->type = type;
+	m->ro = !strcmp(opts, "ro") || !strncmp(opts, "ro,", 3);
+	return 0;
 }
 
 void mounts__unmount_all(void)
@@ -115,12 +150,13 @@ void mounts__unmount_all(void)
 	size_t n = 0;
 
 	while (f && fgets(line, sizeof(line), f)) {
-		char *mp = mount_point(line), **grown;
+		struct mount_line m;
+		char **grown;
 
-		if (!mp || !strcmp(mp, "/"))
+		if (mounts__parse_line(line, &m) < 0 || !strcmp(m.point, "/"))
 			continue;
 		grown = realloc(points, (n + 1) * sizeof(*points));
-		if (!grown || !(grown[n] = strdup(mp))) {
+		if (!grown || !(grown[n] = strdup(m.point))) {
 			points = grown ? grown : points;
 			break;
 		}

@@ -2,6 +2,8 @@
 #ifndef KAGE_GUEST_AGENT_MOUNTS_H
 #define KAGE_GUEST_AGENT_MOUNTS_H
 
+#include <stdbool.h>
+
 /* Best effort: a failure is logged and the agent goes on, since a PID 1 that exits panics
  * the guest and the host would learn nothing. */
 void mounts__setup(void);
@@ -11,5 +13,12 @@ void mounts__setup(void);
  * replay, which a later read-only mount of the image needs). Best effort.
  */
 void mounts__unmount_all(void);
+
+/* One line of /proc/self/mounts; point's octal escapes (\040) are undone in the line. */
+struct mount_line {
+	const char *point, *type;
+	bool ro;
+};
+int mounts__parse_line(char *line, struct mount_line *m);
 
 #endif

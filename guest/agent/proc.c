@@ -241,6 +241,7 @@ static int proc_init(struct proc *p, const struct proc_spec *spec, struct spawn_
 	snprintf(p->id, sizeof(p->id), "p%lu", next_id++);
 	p->terminal = spec->terminal;
 	p->init = spec->init;
+	p->ns = spec->ns_join ? 0 : spec->ns_new;
 	p->hold_fd = fds->hold;
 	p->pty_fd = fds->pty;
 	io__init(&p->io[IO_STDIN], p, IO_STDIN, fds->in);
@@ -305,9 +306,9 @@ void proc__start(struct proc *p, struct reply r)
 }
 
 /*
- * In a container, init's exit ends the PID namespace and the kernel kills the rest. There is
- * no such namespace here, so do it ourselves; otherwise a daemon left holding init's stdout
- * would keep init's wait from ever answering.
+ * When a container's init exits, the kernel ends its PID namespace; the agent also ends what
+ * lives outside one (a container without a PID namespace of its own, processes still held
+ * before exec), or a daemon left holding init's stdout would keep init's wait from answering.
  */
 static void kill_the_rest(const struct proc *init)
 {

@@ -32,6 +32,7 @@ struct proc {
 	enum proc_state state;
 	bool terminal;
 	bool init;	/* its exit kills every other process, as a PID namespace's init does */
+	unsigned int ns;	/* the namespaces it made (CLONE_NEW*), for execs to join */
 	bool ready;	/* the child finished its setup and create was answered */
 	bool started;
 	bool done;	/* exited and its output fully delivered: wait can answer */

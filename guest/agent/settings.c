@@ -77,6 +77,30 @@ static int write_sysctl(const char *name, const char *value, struct err **err)
 	return 0;
 }
 
+/* The spec's sysctls that belong to an IPC namespace: set again in the container's new one. */
+static struct json_object *ipc_sysctls;
+
+static bool ipc_sysctl(const char *name)
+{
+	static const char *const prefixes[] = { "kernel.shm", "kernel.msg", "kernel.sem",
+						"fs.mqueue." };
+
+	for (size_t i = 0; i < ARRAY_SIZE(prefixes); i++)
+		if (!strncmp(name, prefixes[i], strlen(prefixes[i])))
+			return true;
+	return false;
+}
+
+int settings__reapply_ipc(struct err **err)
+{
+	if (!ipc_sysctls)
+		return 0;
+	json_object_object_foreach(ipc_sysctls, key, val)
+		if (write_sysctl(key, json_object_get_string(val), err) < 0)
+			return err_prefix(err, "in the container's IPC namespace");
+	return 0;
+}
+
 int settings__sysctl(struct json_object *req, bool apply, struct err **err)
 {
 	struct json_object *map;
@@ -102,6 +126,13 @@ int settings__sysctl(struct json_object *req, bool apply, struct err **err)
 		pr_debug("agent: sysctl %s = %s", key, json_object_get_string(val));
 		if (write_sysctl(key, json_object_get_string(val), err) < 0)
 			return -1;
+		if (!ipc_sysctl(key))
+			continue;
+		if (!ipc_sysctls)
+			ipc_sysctls = json_object_new_object();
+		if (!ipc_sysctls)
+			return err_msg(err, "out of memory");
+		json_object_object_add(ipc_sysctls, key, json_object_get(val));
 	}
 	return 0;
 }

@@ -1,6 +1,7 @@
 /*
- * The hostname and sysctl ops: kernel settings a container's spec makes. A VM runs one
- * container, so its settings are simply the guest's.
+ * The hostname and sysctl ops: kernel settings a container's spec makes, set in the guest
+ * before its init makes its namespaces, which copy them; except the IPC namespace's sysctls,
+ * which a new IPC namespace resets, and the init sets again.
  */
 #ifndef KAGE_GUEST_AGENT_SETTINGS_H
 #define KAGE_GUEST_AGENT_SETTINGS_H
@@ -13,5 +14,7 @@ struct err;
 /* Each checks the request and, when apply is set, changes the setting. */
 int settings__hostname(struct json_object *req, bool apply, struct err **err);
 int settings__sysctl(struct json_object *req, bool apply, struct err **err);
+/* In a container's init, after its new IPC namespace: the IPC sysctls set so far, again. */
+int settings__reapply_ipc(struct err **err);
 
 #endif

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 
 #include "../../lib/cleanup.h"
 #include "../../lib/err.h"
+#include "ns.h"
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 /* The child's report and hold fds land here, right above stdio; everything above is closed. */
@@ -127,7 +129,8 @@ static void child_close_fds(const struct child_fds *c)
 	}
 }
 
-/* Before chroot, which may leave no /proc, and while the child may still lower its score. */
+/* Before the root changes, which may leave no /proc, and while the child may still lower
+ * its score. */
 static void child_settings(const struct proc_spec *s)
 {
 	_cleanup_close_ int fd = -1;
@@ -149,8 +152,9 @@ static void child_identity(const struct proc_spec *s)
 	for (size_t i = 0; i < s->nrlimits; i++)
 		if (setrlimit(s->rlimits[i].resource, &s->rlimits[i].lim) < 0)
 			child_fail("setrlimit %d", s->rlimits[i].resource);
-	/* Into the process's root while we still may; PATH is searched there, after this. */
-	if (s->root && (chroot(s->root) < 0 || chdir("/") < 0))
+	/* Into the process's root while we still may (a container's init has pivoted into it,
+	 * an exec joined it); PATH is searched there, after this. */
+	if (s->root && !(s->ns_new & CLONE_NEWNS) && (chroot(s->root) < 0 || chdir("/") < 0))
 		child_fail("chroot '%s'", s->root);
 	/* Without no_new_privileges, loading a filter takes CAP_SYS_ADMIN: do it before the
 	 * capabilities go (runc's order); with it, as late as can be (child_main). */
@@ -220,8 +224,10 @@ static int find_exec(const char *name, char **envp, char *out, size_t len)
 	return seen;
 }
 
-static _Noreturn void child_main(const struct proc_spec *s, const struct child_fds *c)
+static _Noreturn void child_main(const struct proc_spec *s, const struct child_fds *c,
+				 const struct ns_fork *nf)
 {
+	_cleanup_err_ struct err *err = NULL;
 	char path[4096], go;
 	ssize_t n;
 	int e;
@@ -229,8 +235,11 @@ static _Noreturn void child_main(const struct proc_spec *s, const struct child_f
 	report_fd = c->report;
 	reset_signals();
 	child_stdio(c);
-	child_close_fds(c);
 	child_settings(s);
+	/* While the join fds are still open, and /proc is the agent's. */
+	if (ns__child(s, nf, &err) < 0)
+		child_fail_err(err);
+	child_close_fds(c);
 	child_identity(s);
 	e = find_exec(s->argv[0], s->envp, path, sizeof(path));
 	if (e) {
@@ -363,6 +372,7 @@ int spawn__fork(const struct proc_spec *spec, pid_t *pid, struct spawn_fds *fds,
 {
 	struct child_fds c = { .hold = -1, .report = -1, .in = -1, .out = -1, .err = -1,
 				.master = -1 };
+	struct ns_fork nf;
 	pid_t child;
 
 	*fds = (struct spawn_fds){ -1, -1, -1, -1, -1, -1 };
@@ -370,13 +380,18 @@ int spawn__fork(const struct proc_spec *spec, pid_t *pid, struct spawn_fds *fds,
 	    make_pipe(&fds->report, &c.report, true, err) < 0 ||
 	    open_stdio(spec, fds, &c, err) < 0)
 		goto fail;
-	child = fork();
-	if (child < 0) {
-		err_errno(err, "fork");
+	if (ns__parent_before(spec, &nf, err) < 0) {
+		ns__parent_after(&nf);
 		goto fail;
 	}
+	child = fork();
 	if (child == 0)
-		child_main(spec, &c);
+		child_main(spec, &c, &nf);
+	if (child < 0)
+		err_errno(err, "fork");
+	ns__parent_after(&nf);
+	if (child < 0)
+		goto fail;
 	close_child_fds(&c);
 	*pid = child;
 	return 0;

@@ -28,7 +28,7 @@ struct proc_spec {
 	char **argv;	/* NULL-terminated, at least one */
 	char **envp;	/* NULL-terminated */
 	const char *cwd;
-	const char *root;	/* chroot here first (a mounted share), or NULL */
+	const char *root;	/* the root: pivoted into with namespaces, else a chroot; or NULL */
 	bool set_user;	/* uid and gid given */
 	uid_t uid;
 	gid_t gid;
@@ -48,6 +48,10 @@ struct proc_spec {
 	bool set_umask;
 	mode_t umask;
 	struct sc_prog seccomp;	/* owned; no filter when its insns is NULL */
+	/* The container's namespaces (ns.c): its init makes them, an exec joins its init's. */
+	unsigned int ns_new;	/* CLONE_NEW* flags; with ns_join, the ones the init made */
+	pid_t ns_join;		/* the init whose namespaces an exec joins, or 0 */
+	char **masked, **readonly;	/* the init's masked and read-only paths in root */
 };
 
 /* The parent's ends; -1 where there is none. */

@@ -8,6 +8,8 @@
 #include <json-c/json.h>
 
 #include "../../lib/err.h"
+#include "mount_op.h"
+#include "ns.h"
 #include "req.h"
 
 #define ID_MAX 4294967294LL	/* (uid_t)-1 means "unchanged" to the kernel: refused */
@@ -167,6 +169,25 @@ static int parse_privileges(struct json_object *req, struct proc_spec *s, struct
 	return scfilter__build(req, &s->seccomp, err);
 }
 
+/* The container's namespaces and masks: only its init makes them (an exec joins, ops.c). */
+static int parse_container(struct json_object *req, struct proc_spec *s, struct err **err)
+{
+	if (ns__parse(req, &s->ns_new, err) < 0 ||
+	    req__strings(req, "masked", false, &s->masked, NULL, err) < 0 ||
+	    req__strings(req, "readonly", false, &s->readonly, NULL, err) < 0 ||
+	    mount_op__check_paths(s->masked, "masked path", err) < 0 ||
+	    mount_op__check_paths(s->readonly, "readonly path", err) < 0)
+		return -1;
+	if (s->ns_new && !s->init)
+		return err_msg(err, "'namespaces' are made by a container's init ('init': true); "
+			       "an exec joins them with 'join'");
+	if ((*s->masked || *s->readonly) && !s->ns_new)
+		return err_msg(err, "'masked' and 'readonly' need the container's 'namespaces'");
+	if (s->ns_new && !s->root)
+		return err_msg(err, "'namespaces' need the container's 'root'");
+	return 0;
+}
+
 int spec__parse(struct json_object *req, struct proc_spec *s, struct err **err)
 {
 	memset(s, 0, sizeof(*s));
@@ -178,7 +199,8 @@ int spec__parse(struct json_object *req, struct proc_spec *s, struct err **err)
 	    req__string(req, "root", false, &s->root, err) < 0 ||
 	    parse_user(req, s, err) < 0 || parse_rlimits(req, s, err) < 0 ||
 	    parse_console(req, s, err) < 0 || req__bool(req, "stdin", &s->has_stdin, err) < 0 ||
-	    req__bool(req, "init", &s->init, err) < 0 || parse_privileges(req, s, err) < 0)
+	    req__bool(req, "init", &s->init, err) < 0 || parse_privileges(req, s, err) < 0 ||
+	    parse_container(req, s, err) < 0)
 		return -1;
 	if (s->root && s->root[0] != '/')
 		return err_msg(err, "'root' must be an absolute path, not '%s'", s->root);
@@ -193,6 +215,8 @@ void spec__free(struct proc_spec *s)
 	free(s->envp);
 	free(s->gids);
 	free(s->rlimits);
+	free(s->masked);
+	free(s->readonly);
 	scfilter__free(&s->seccomp);
 	memset(s, 0, sizeof(*s));
 }

@@ -359,6 +359,27 @@ for i, (req, want) in enumerate(cases):
     send(dict(req, v=1, id=i, op="create", args=["true"]))
     r = recv(); assert r["id"] == i and not r["ok"] and want in r["error"], (req, r)
 EOF
+bad "create's container members (namespaces, join, masks) are checked" <<'EOF'
+NS = ["mount", "pid", "ipc", "uts", "cgroup"]
+cases = [({"namespaces": "mount"}, "'namespaces' must be an array of strings"),
+         ({"init": True, "root": "/r", "namespaces": ["mount", "net"]}, "unknown namespace 'net'"),
+         ({"init": True, "root": "/r", "namespaces": ["pid"]}, "must include 'mount'"),
+         ({"root": "/r", "namespaces": NS}, "made by a container's init"),
+         ({"init": True, "namespaces": NS}, "need the container's 'root'"),
+         ({"masked": "x"}, "'masked' must be an array of strings"),
+         ({"masked": ["rel"]}, "masked path 'rel' must be an absolute path"),
+         ({"readonly": [1]}, "'readonly' must be an array of strings (item 0 is not)"),
+         ({"readonly": ["/proc/../x"]}, "without '..'"),
+         ({"masked": ["/proc/kcore"]}, "need the container's 'namespaces'"),
+         ({"join": 5}, "'join' must be a string"),
+         ({"init": True, "root": "/r", "namespaces": NS, "masked": ["/proc/kcore"],
+           "readonly": ["/proc/sys"]}, "refused in test mode"),
+         ({"join": "p1"}, "refused in test mode")]
+for i, (req, want) in enumerate(cases):
+    send(dict(req, v=1, id=i, op="create", args=["true"]))
+    r = recv(); assert r["id"] == i and not r["ok"] and want in r["error"], (req, r)
+    assert r["error"].startswith("create: "), r
+EOF
 bad "create's seccomp member is checked" <<'EOF'
 cases = [({"seccomp": []}, "'seccomp' must be an object"),
          ({"seccomp": {}}, "seccomp: missing 'default_action'"),
@@ -382,7 +403,7 @@ for i, (req, want) in enumerate(cases):
 EOF
 # The ops that change the guest only check their request in test mode: acting on the host
 # would change its mounts, devices, hostname or sysctls. Each case: (op, members, error).
-bad "mount, mknod, hostname, sysctl, mask: bad members, and test mode refuses the rest" <<'EOF'
+bad "mount, mknod, hostname, sysctl: bad members, and test mode refuses the rest" <<'EOF'
 T = "refused in test mode"
 cases = [
     ("mount", {}, "mount: missing 'source'"),
@@ -422,12 +443,6 @@ cases = [
     ("sysctl", {"sysctl": {".net": "1"}}, "dot-separated"),
     ("sysctl", {"sysctl": {"": "1"}}, "dot-separated"),
     ("sysctl", {"sysctl": {"net.ipv4.ip_forward": "1"}}, T),
-    ("mask", {"masked": "x"}, "'masked' must be an array of strings"),
-    ("mask", {"masked": ["rel"]}, "masked path 'rel' must be an absolute path"),
-    ("mask", {"readonly": [1]}, "'readonly' must be an array of strings (item 0 is not)"),
-    ("mask", {"readonly": ["/proc/../x"]}, "without '..'"),
-    ("mask", {"root": 5}, "'root' must be a string"),
-    ("mask", {"root": "/r", "masked": ["/proc/kcore"], "readonly": ["/proc/sys"]}, T),
 ]
 for i, (op, req, want) in enumerate(cases):
     send(dict(req, v=1, id=i, op=op))

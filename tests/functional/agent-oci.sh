@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The agent ops an OCI runtime builds a container with (mount in a root, mknod, hostname,
-# sysctl, mask, create's capabilities and privileges), for real: a VM boots with the agent as
+# sysctl, create's namespaces, masks, capabilities and privileges), for real: a VM boots with the agent as
 # init, and a raw client drives it over the vsock Unix socket (kage vm --vsock-socket).
 # The container root is a tmpfs at /run/kage/root filled with busybox; the checks look at it
 # from outside, from the guest's own root, and from processes chrooted into it.
@@ -15,8 +15,9 @@ cleanup() {
 trap cleanup EXIT
 # --initrd: the embedded initramfs itself, but booted with the agent as init (plain `kage vm`
 # boots a marker program instead).
+# KAGE_TEST_AGENT_DEBUG=1 puts the agent's debug log on the console (shown on failure).
 "$KAGE" vm --mem 256 --initrd "$KAGE_REPO/build/guest/initramfs.cpio.gz" \
-	--vsock-socket "$tmp/v.sock" --console >"$tmp/console" 2>&1 &
+	${KAGE_TEST_AGENT_DEBUG:+--cmdline KAGE_AGENT_DEBUG=1} --vsock-socket "$tmp/v.sock" --console >"$tmp/console" 2>&1 &
 pid=$!
 for _ in $(seq 600); do [ -S "$tmp/v.sock" ] && break; sleep 0.1; done
 
@@ -230,27 +231,56 @@ check_err("an unknown sysctl", a.req("sysctl", sysctl={"net.nope.nope": "1"}),
 check_err("a sysctl name with ..", a.req("sysctl", sysctl={"net..ipv4": "1"}),
           "dot-separated")
 
-print("# mask", flush=True)
+print("# a container's init: its own namespaces, masks, pivot_root", flush=True)
 check_ok("proc in the root", a.req("mount", root=ROOT, source="proc", target="/proc", type="proc",
                                    options=["nosuid", "noexec", "nodev"]))
-check_ok("mask", a.req("mask", root=ROOT,
-                       masked=["/data/secret.txt", "/data/secretdir", "/no/such/path"],
-                       readonly=["/proc/sys", "/data/rodir", "/not/there"]))
-check_sh("a masked file reads empty", a, "wc -c <%s/data/secret.txt" % ROOT, "0")
-check_sh("a masked directory is empty and read-only", a,
-         "ls %s/data/secretdir | wc -l; touch %s/data/secretdir/n 2>/dev/null || echo ro"
-         % (ROOT, ROOT), "0\nro")
-check_sh("a readonly path is read-only", a,
-         "echo 0 2>/dev/null >%s/proc/sys/net/ipv4/ip_forward || echo ro; "
-         "touch %s/data/rodir/n 2>/dev/null || echo ro" % (ROOT, ROOT), "ro\nro")
-check_sh("... and keeps proc's nosuid,nodev,noexec", a,
-         "grep ' %s/proc/sys ' /proc/mounts | cut -d' ' -f4" % ROOT,
-         "ro,nosuid,nodev,noexec,relatime")
+NS = ["mount", "pid", "ipc", "uts", "cgroup"]
+CTR = dict(root=ROOT, env=["PATH=/bin"], init=True, namespaces=NS,
+           masked=["/data/secret.txt", "/data/secretdir", "/no/such/path"],
+           readonly=["/proc/sys", "/data/rodir", "/not/there"])
+check_sh("masked: a file reads empty, a directory is empty and read-only", a,
+         "wc -c </data/secret.txt; ls /data/secretdir | wc -l; "
+         "touch /data/secretdir/n 2>/dev/null || echo ro", "0\n0\nro", **CTR)
+check_sh("read-only paths, and proc keeps nosuid,nodev,noexec", a,
+         "echo 0 2>/dev/null >/proc/sys/net/ipv4/ip_forward || echo ro; "
+         "touch /data/rodir/n 2>/dev/null || echo ro; "
+         "grep ' /proc/sys ' /proc/mounts | cut -d' ' -f4", "ro\nro\nro,nosuid,nodev,noexec,relatime",
+         **CTR)
+check_sh("the masks live in the container's mount namespace only", a,
+         "wc -c <%s/data/secret.txt" % ROOT, "7")
+check_sh("PID 1 of its own PID namespace, seeing only itself in /proc", a,
+         "echo $$; cd /proc && echo [0-9]*", "1\n1", **CTR)
+check_sh("nothing of the agent's tree: no /run/kage, no /init, / is the root's", a,
+         "test -e /run/kage || echo no-run-kage; test -e /init || echo no-init; "
+         "test -x /bin/busybox && echo the-containers-root",
+         "no-run-kage\nno-init\nthe-containers-root", **CTR)
+r = a.req("create", args=["sleep", "1000"], **CTR)
+report(r.get("ok") is True and a.req("start", process=r.get("process"))["ok"],
+       "a long-running container init", r)
+init = r.get("process")
+check_sh("an exec joins the init's namespaces: its /proc (PID 1 is the init), its root", a,
+         r"cat /proc/1/cmdline | tr '\0' ' '; echo; test -e /run/kage || echo no-run-kage; "
+         r"set -- /proc/[0-9]*; echo $#", "sleep 1000 \nno-run-kage\n2",
+         env=["PATH=/bin"], join=init)
+check_err("an init cannot join", a.req("create", args=["true"], init=True, join=init),
+          "joins none")
+a.req("signal", process=init, signal=9)
+a.req("wait", process=init)
+check_err("join: an init that has exited", a.req("create", args=["true"], join=init),
+          "no container init")
+check_err("an exec cannot make namespaces", a.req("create", args=["true"], root=ROOT,
+                                                  namespaces=NS), "'init': true")
+check_err("namespaces need 'mount'", a.req("create", args=["true"], root=ROOT, init=True,
+                                           namespaces=["pid"]), "must include 'mount'")
+check_err("an unknown namespace", a.req("create", args=["true"], root=ROOT, init=True,
+                                        namespaces=["mount", "time"]), "unknown namespace 'time'")
+check_err("join: no such init", a.req("create", args=["true"], join="p999"),
+          "no container init 'p999'")
 
 print("# create in the root, capabilities and privileges", flush=True)
 check_sh("a process chrooted into the root sees its /proc and /dev", a,
          "test -c /dev/null && hostname && echo $(wc -c </data/secret.txt)",
-         "kage-ctr\n0", root=ROOT, env=["PATH=/bin"])
+         "kage-ctr\n7", root=ROOT, env=["PATH=/bin"])
 check_sh("an empty capability set: CapEff 0, chown denied", a,
          "grep -E '^Cap(Eff|Bnd)' /proc/self/status | tr '\\t' ' '; touch /tmp/cx; "
          "chown 1 /tmp/cx 2>/dev/null || echo denied",
@@ -279,7 +309,8 @@ print("# errors in the VM", flush=True)
 check_err("mount: relative target", a.req("mount", source="tmpfs", target="rel", type="tmpfs"),
           "must be an absolute path")
 check_err("mknod: unknown type", a.req("mknod", path="/dev/x", type="q"), "'type' must be")
-check_err("mask: masked not strings", a.req("mask", masked=[1]), "'masked' must be an array")
+check_err("create: masked not strings", a.req("create", args=["true"], masked=[1]),
+          "'masked' must be an array")
 check_ok("the agent still answers", a.req("version"))
 
 # The guest's reset may beat the answer out (runtime/vm_run.c does not wait for it either);
@@ -290,12 +321,13 @@ EOF
 rc=$?
 check "every check in the VM passed (python status $rc)" test "$rc" = 0
 for _ in $(seq 300); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
+kill $pid 2>/dev/null # the checks failed before they could shut the VM down
 wait $pid
 vm_rc=$?
 pid=
 check "the VM ended cleanly after shutdown (kage status $vm_rc)" test "$vm_rc" = 0
 if [ "$rc" != 0 ] || [ "$vm_rc" != 0 ]; then
 	diag "the guest console's tail:"
-	tail -30 "$tmp/console" | while IFS= read -r line; do diag "  $line"; done
+	tail -${KAGE_TEST_CONSOLE_LINES:-30} "$tmp/console" | while IFS= read -r line; do diag "  $line"; done
 fi
 finish

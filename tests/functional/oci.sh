@@ -211,8 +211,13 @@ rc=$?
 check "run exits with the workload's status (7; got $rc)" test "$rc" = 7
 contains "run shows the output" "$out" "run-out"
 check "run deleted the container afterwards" test ! -e "$root/r1"
-mkbundle "$b" '["sh","-c","kill -KILL $$"]'
-k run --bundle "$b" r2 >/dev/null 2>&1
+# PID 1 of a PID namespace cannot be killed from inside it, so the SIGKILL comes from kill.
+mkbundle "$b" '["sleep","1000"]'
+k run --bundle "$b" r2 >/dev/null 2>&1 &
+runpid=$!
+for _ in $(seq 600); do [ "$(k state r2 2>/dev/null | jq -r .status)" = running ] && break; sleep 0.2; done
+k kill r2 KILL
+wait $runpid
 rc=$?
 check "a workload killed by SIGKILL: 137 (got $rc)" test "$rc" = 137
 mkbundle "$b" '["no-such-command"]'
@@ -268,6 +273,11 @@ refused "a cgroupsPath leaving the cgroup mount is refused" create cg2 "must not
 mkbundle "$b" '["true"]' "c['linux']['namespaces'] = [n for n in c['linux']['namespaces'] if n['type'] != 'network']"
 refused "a spec without a network namespace (the host's stack) is refused" create nn1 \
 	"share the host's network stack"
+mkbundle "$b" '["true"]' "[n.update(path='/proc/1/ns/ipc') for n in c['linux']['namespaces'] if n['type'] == 'ipc']"
+refused "joining a host IPC namespace is refused, naming the field" create nn2 \
+	"linux.namespaces[3].path: cannot join the ipc namespace /proc/1/ns/ipc"
+mkbundle "$b" '["true"]' "c['linux']['namespaces'].append({'type': 'time'})"
+refused "a time namespace is refused" create nn3 "a time namespace is not supported"
 
 # --- mounts, capabilities, a read-only rootfs ---
 b=$base/b7

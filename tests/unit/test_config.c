@@ -211,6 +211,51 @@ static void test_chain(void)
 	err_free(&err);
 }
 
+/* share_policy: strict by default, runc when asked, anything else an error naming the key. */
+static void test_share_policy(void)
+{
+	struct sandbox_settings ss;
+	struct kage_config c;
+	struct json_object *o = NULL;
+	struct err *err = NULL;
+
+	CHECK(config__defaults(&c, &err) == 0 && c.share_policy == CONFIG_SHARE_STRICT,
+	      "share_policy is strict by default");
+	config__sandbox_defaults(&c, &ss);
+	CHECK(ss.share_policy == CONFIG_SHARE_STRICT, "... and so is a container's");
+	config__free(&c);
+	CHECK(parse("{\"share_policy\": \"runc\"}", &c, &err) == 0 &&
+		      c.share_policy == CONFIG_SHARE_RUNC && c.from_file[CONFIG_SHARE_POLICY],
+	      "share_policy runc: %s", err ? err->msg : "ok");
+	config__sandbox_defaults(&c, &ss);
+	CHECK(ss.share_policy == CONFIG_SHARE_RUNC, "... reaches a container's settings");
+	CHECK(config__to_json(&c, &o, &err) == 0 &&
+		      strstr(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN),
+			     "\"share_policy\":{\"value\":\"runc\",\"source\":\"file\"}"),
+	      "kage env shows it");
+	json_object_put(o);
+	config__free(&c);
+	CHECK(parse("{\"share_policy\": \"strict\"}", &c, &err) == 0 &&
+		      c.share_policy == CONFIG_SHARE_STRICT,
+	      "share_policy strict");
+	config__free(&c);
+	CHECK(parse("{\"share_policy\": \"none\"}", &c, &err) < 0 &&
+		      msg_has(err, "share_policy: unknown value 'none' (one of strict, runc)"),
+	      "an unknown policy is named with the good ones: %s", err ? err->msg : "");
+	config__free(&c);
+	err_free(&err);
+	CHECK(parse("{\"share_policy\": true}", &c, &err) < 0 &&
+		      msg_has(err, "share_policy must be a string, not a boolean"),
+	      "a wrong type names the key: %s", err ? err->msg : "");
+	config__free(&c);
+	err_free(&err);
+	CHECK(parse("{\"share_policy\": \"Strict\"}", &c, &err) < 0 &&
+		      msg_has(err, "share_policy"),
+	      "the names are exact: %s", err ? err->msg : "");
+	config__free(&c);
+	err_free(&err);
+}
+
 static void test_json(void)
 {
 	struct kage_config c;
@@ -420,6 +465,7 @@ int main(void)
 	test_parse();
 	test_chain();
 	test_json();
+	test_share_policy();
 	test_annotations(log_path);
 	test_resources();
 	/* rm -r of the few files made above */
