@@ -17,56 +17,11 @@
 #include <unistd.h>
 
 #include "devices/fs/fuse_server.h"
+#include "tests/unit/fuse_client.h"
 #include "tests/unit/tap.h"
 
-static struct fuse_server *srv;
-static char top[64], dir[96];
+static char top[64];
 static const char *policy;	/* the name of srv's policy, for the messages */
-static uint64_t next_unique = 1;
-static uint32_t req_uid, req_gid;
-
-static struct {
-	struct fuse_out_header h;
-	uint8_t body[4096];
-} rep;
-
-/* One request: header, the op's fixed argument, then up to two strings or raw parts. */
-static int call3(uint32_t op, uint64_t node, const void *a, size_t al, const void *b,
-		 size_t bl, const void *c, size_t cl)
-{
-	static uint8_t req[8192];
-	struct fuse_in_header h = { .len = sizeof(h) + al + bl + cl, .opcode = op,
-				    .unique = next_unique++, .nodeid = node, .uid = req_uid,
-				    .gid = req_gid };
-	struct iovec in = { req, h.len }, out = { &rep, sizeof(rep) };
-
-	memcpy(req, &h, sizeof(h));
-	if (al)
-		memcpy(req + sizeof(h), a, al);
-	if (bl)
-		memcpy(req + sizeof(h) + al, b, bl);
-	if (cl)
-		memcpy(req + sizeof(h) + al + bl, c, cl);
-	memset(&rep.h, 0xa5, sizeof(rep.h));
-	if (fuse_server__handle(srv, &in, 1, &out, 1) < sizeof(rep.h))
-		return -EPROTO;
-	return rep.h.error;
-}
-
-static int call(uint32_t op, uint64_t node, const void *a, size_t al, const char *name)
-{
-	return call3(op, node, a, al, name, name ? strlen(name) + 1 : 0, NULL, 0);
-}
-
-static const char *host(const char *rel)
-{
-	static char p[2][256];
-	static int k;
-
-	k ^= 1;
-	snprintf(p[k], sizeof(p[k]), "%s/%s", dir, rel);
-	return p[k];
-}
 
 static uint64_t lookup(const char *name)
 {
