@@ -176,6 +176,27 @@ static int process_from_args(struct exec_opts *eo, const struct oci_process *bas
 	p->user.uid = base->user.uid;
 	p->user.gid = base->user.gid;
 	p->terminal = eo->tty;
+	/* As runc exec: the container's privileges and limits, not the agent's full set. */
+	p->has_capabilities = base->has_capabilities;
+	memcpy(p->caps, base->caps, sizeof(p->caps));
+	p->no_new_privileges = base->no_new_privileges;
+	if (base->n_rlimits) {
+		p->rlimits = calloc(base->n_rlimits, sizeof(*p->rlimits));
+		if (!p->rlimits)
+			return err_errno(err, "exec");
+		memcpy(p->rlimits, base->rlimits, base->n_rlimits * sizeof(*p->rlimits));
+		p->n_rlimits = base->n_rlimits;
+	}
+	if (base->user.n_additional_gids && !eo->user) {
+		size_t ng = base->user.n_additional_gids;
+
+		p->user.additional_gids = calloc(ng, sizeof(*p->user.additional_gids));
+		if (!p->user.additional_gids)
+			return err_errno(err, "exec");
+		memcpy(p->user.additional_gids, base->user.additional_gids,
+		       ng * sizeof(*p->user.additional_gids));
+		p->user.n_additional_gids = ng;
+	}
 	if (eo->user) {
 		char *end;
 		unsigned long uid = strtoul(eo->user, &end, 10), gid = uid;
