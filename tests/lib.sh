@@ -2,7 +2,8 @@
 # A test script sources this, runs its checks and ends with `finish`.
 
 KAGE_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-KAGE=$KAGE_REPO/build/kage
+# KAGE_BIN runs the tests against another binary (an older build, to see a test fail there).
+KAGE=${KAGE_BIN:-$KAGE_REPO/build/kage}
 _failed=0
 
 ok() { echo "ok - $*"; }

@@ -22,6 +22,8 @@ dr() { timeout -k 10 180 docker run --runtime kage --label kage-test "$@"; }
 # The image: Debian's static busybox, imported.
 mkdir -p "$base/rootfs/bin" "$base/rootfs/etc" "$base/rootfs/tmp" "$base/rootfs/root"
 cp /bin/busybox "$base/rootfs/bin/busybox"
+# The attacks of tests/security (build/tests/attack, from `make helpers`).
+cp "$KAGE_REPO/build/tests/attack" "$base/rootfs/bin/attack" 2>/dev/null
 for a in $(/bin/busybox --list); do [ "$a" = busybox ] || ln -s busybox "$base/rootfs/bin/$a"; done
 printf 'root:x:0:0:root:/root:/bin/sh\nuser:x:1000:1000::/tmp:/bin/sh\n' >"$base/rootfs/etc/passwd"
 printf 'root:x:0:\nuser:x:1000:\n' >"$base/rootfs/etc/group"
@@ -37,9 +39,10 @@ check "uname -r inside is the microVM's kernel ('$kr'), not this host's" \
 dr --rm "$img" sh -c 'exit 3'
 rc=$?
 check "the exit code comes back (3; got $rc)" test "$rc" = 3
-dr --rm "$img" sh -c 'kill -KILL $$'
+out=$(dr --rm "$img" sh -c 'kill -KILL $$; echo survived')
 rc=$?
-check "a workload killed by SIGKILL: 137 (got $rc)" test "$rc" = 137
+check "PID 1 of the container's PID namespace ignores its own SIGKILL, as with runc (rc $rc, '$out')" \
+	test "$rc:$out" = 0:survived
 out=$(echo piped | dr --rm -i "$img" cat)
 check "-i carries stdin (got '$out')" test "$out" = piped
 out=$(dr --rm -e FOO=bar -w /tmp -u 1000:1000 --hostname kagebox "$img" \
@@ -80,6 +83,37 @@ check "-v host dir: what the container wrote is on the host" grep -qx from-conta
 contains "-v :ro readable" "$out" "ro-data"
 printf '%s\n' "$out" >"$base/v.out"
 check "-v :ro refuses writes" bash -c "! grep -q ro-writable '$base/v.out' && test ! -e '$base/rovol/g'"
+# Escapes with Docker's defaults (tests/security/attacks.sh has more): the container's PID
+# namespace, the chroot escape (CAP_SYS_CHROOT is in Docker's set), the siblings of a file
+# bind and Docker's container directory behind /etc/hosts, devices and file capabilities
+# made in a volume.
+mkdir -p "$base/fb" "$base/svol"
+echo public >"$base/fb/pub.txt"
+echo TOPSECRET-sibling >"$base/fb/kage-secret"
+chmod 0600 "$base/fb/kage-secret"
+out=$(dr --rm -v "$base/fb/pub.txt:/pub.txt:ro" -v "$base/svol:/vol" "$img" sh -c '
+	echo "pid=$$"; cat /pub.txt
+	for p in /proc/[0-9]*; do echo "proc ${p#/proc/} $(tr "\0" " " <$p/cmdline)"; done
+	attack escape sh -c "
+		for f in /init /run/kage /run/kage/shares /run/kage/root; do [ -e \$f ] && echo found \$f; done
+		find / \\( -name proc -o -name sys \\) -prune -o \\( -name kage-secret -o -name config.v2.json \\) \\
+			-print 2>/dev/null | while read -r f; do echo found \$f; cat \$f; done
+		echo escape-end"
+	mknod /vol/blk b 8 0 2>&1; echo x >/vol/capfile; echo "setcap: $(attack setcap /vol/capfile)"' 2>&1)
+printf '%s\n' "$out" >"$base/esc.out"
+check "docker run: the container's process is PID 1 (got '$(grep ^pid= "$base/esc.out")')" \
+	grep -qx pid=1 "$base/esc.out"
+check "and /proc lists only its own processes (no agent, no kernel threads)" \
+	bash -c "grep -q '^proc 1 sh -c ' '$base/esc.out' && ! grep '^proc ' '$base/esc.out' | grep -qv -e '^proc 1 sh -c ' -e '^proc [0-9]* tr '"
+check "the chroot escape finds nothing of the guest (/init, /run/kage, the shares)" \
+	bash -c "grep -qx escape-end '$base/esc.out' && ! grep -q '^found /\(init\|run/kage\)' '$base/esc.out'"
+check "nor the 0600 file beside the -v file bind, nor Docker's config.v2.json (behind /etc/hosts)" \
+	bash -c "grep -qx public '$base/esc.out' && ! grep -q -e '^found .*kage-secret' -e '^found .*config.v2.json' -e TOPSECRET '$base/esc.out'"
+check "mknod of a block device in a volume makes nothing on the host" \
+	bash -c "grep -q '^setcap: ' '$base/esc.out' && test ! -e '$base/svol/blk'"
+check "security.capability set in a volume is refused and not on the host" \
+	bash -c "grep -q '^setcap: .' '$base/esc.out' && ! grep -qx 'setcap: ok' '$base/esc.out' && ! python3 -c 'import os, sys; os.getxattr(sys.argv[1], \"security.capability\")' '$base/svol/capfile' 2>/dev/null"
+grep -e '^found ' -e TOPSECRET -e '^setcap: ' -e '^escape-end' "$base/esc.out" | cut -c1-200 | sed 's/^/# /' | head -20
 out=$(dr --rm --read-only "$img" sh -c 'touch /x 2>/dev/null && echo rootfs-writable; echo done')
 check "--read-only rootfs refuses writes (got '$out')" test "$out" = done
 # dockerd refuses --cpus above the host's CPU count, and kage lowers vCPUs to max_vcpus, by
