@@ -1,4 +1,4 @@
-// sources: devices/fs/fuse_server.c devices/fs/inode.c devices/fs/handle.c devices/fs/idtab.c devices/fs/creds.c devices/fs/ops_inode.c devices/fs/ops_ns.c devices/fs/ops_file.c devices/fs/ops_dir.c devices/fs/ops_xattr.c devices/virtio/queue.c vmm/gmem.c lib/err.c lib/log.c lib/io.c
+// sources: devices/fs/fuse_server.c devices/fs/inode.c devices/fs/handle.c devices/fs/idtab.c devices/fs/creds.c devices/fs/ops_inode.c devices/fs/ops_ns.c devices/fs/ops_file.c devices/fs/ops_dir.c devices/fs/ops_xattr.c devices/fs/policy.c devices/virtio/queue.c vmm/gmem.c lib/err.c lib/log.c lib/io.c
 // libs: -ljson-c -lpthread
 /*
  * The FUSE server fed arbitrary requests: a few per input, each cut into fuzzer-chosen
