@@ -28,7 +28,7 @@ for a in $(/bin/busybox --list); do [ "$a" = busybox ] || ln -s busybox "$base/r
 printf 'root:x:0:0:root:/root:/bin/sh\nuser:x:1000:1000::/tmp:/bin/sh\n' >"$base/rootfs/etc/passwd"
 printf 'root:x:0:\nuser:x:1000:\n' >"$base/rootfs/etc/group"
 tar -C "$base/rootfs" -c . | docker import -c 'ENV PATH=/bin' - kage-busybox:test >/dev/null
-check "docker import made the busybox image" docker image inspect kage-busybox:test >/dev/null
+check "docker import made the busybox image" bash -c "docker image inspect kage-busybox:test >/dev/null"
 img=kage-busybox:test
 
 out=$(dr --rm "$img" echo hi 2>&1)
