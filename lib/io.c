@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 int io__write_all(int fd, const void *buf, size_t len)
@@ -64,4 +66,19 @@ int io__release_stdio(void)
 	if (fd > 2)	/* one of 0-2 was closed, and is now this */
 		close(fd);
 	return 0;
+}
+
+int io__bind_private(int fd, const struct sockaddr *sa, socklen_t len)
+{
+	const struct sockaddr_un *un = (const struct sockaddr_un *)sa;
+	/* umask is the only way to set a socket file's mode at creation; the chmod after covers
+	 * a filesystem whose default ACL adds bits back. The window between them is closed by
+	 * the umask. */
+	mode_t old = umask(0177);
+	int ret = bind(fd, sa, len);
+
+	umask(old);
+	if (ret == 0 && sa->sa_family == AF_UNIX && un->sun_path[0] && chmod(un->sun_path, 0600) < 0)
+		return -1;
+	return ret;
 }

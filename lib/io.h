@@ -3,6 +3,7 @@
 #define KAGE_LIB_IO_H
 
 #include <stddef.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 
 /* Writes all of buf, retrying short writes and EINTR; -1 with errno set on failure. */
@@ -14,5 +15,9 @@ ssize_t io__read_all(int fd, void *buf, size_t len);
 /* Points fds 0-2 at /dev/null: a process that outlives the command which started it lets go
  * of that command's stdio (whose reader may wait for every writer to close); -1 with errno. */
 int io__release_stdio(void);
+
+/* Binds a Unix socket so that its file is mode 0600 whatever the process's umask: only root
+ * reaches it, even in a directory others can search. -1 with errno set. */
+int io__bind_private(int fd, const struct sockaddr *sa, socklen_t len);
 
 #endif

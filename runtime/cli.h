@@ -31,6 +31,8 @@ struct verb {
 	 */
 	int (*fn)(const struct globals *g, int argc, char **argv, struct err **err);
 	const char *summary;
+	/* It reads or writes containers' state under --root, which must then be trustworthy. */
+	bool state;
 };
 
 /* Every verb lives in its own runtime/cmd_<verb>.c. */

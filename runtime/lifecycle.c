@@ -94,10 +94,21 @@ int lifecycle__write_pid_file(const char *path, pid_t pid, struct err **err)
 
 	if (n < 0 || (size_t)n >= sizeof(tmp))
 		return err_msg(err, "pid file path '%s' is too long", path);
-	_cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	/*
+	 * As runc: a fresh file beside the pid file, renamed over it. The caller's directory may
+	 * be writable by others, so the temporary name is never followed: a leftover or planted
+	 * entry (a symlink to /etc/shadow, say) is removed, not opened, and O_EXCL|O_NOFOLLOW
+	 * refuses one planted again in between. rename() replaces a symlink at path itself.
+	 */
+	if (unlink(tmp) < 0 && errno != ENOENT)
+		return err_errno(err, "write pid file %s: remove %s", path, tmp);
+	_cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+				      0644);
 
 	n = snprintf(buf, sizeof(buf), "%d", (int)pid);
-	if (fd < 0 || io__write_all(fd, buf, n) < 0 || rename(tmp, path) < 0) {
+	if (fd < 0)
+		return err_errno(err, "write pid file %s", path);
+	if (io__write_all(fd, buf, n) < 0 || rename(tmp, path) < 0) {
 		int ret = err_errno(err, "write pid file %s", path);
 
 		unlink(tmp);
@@ -226,7 +237,10 @@ int lifecycle__create(const struct globals *g, struct create_opts *co, pid_t *pi
 	if (container__save(c, err) < 0 || run_hooks(spec, c, OCI_HOOK_PRESTART, err) < 0 ||
 	    run_hooks(spec, c, OCI_HOOK_CREATE_RUNTIME, err) < 0 ||
 	    run_hooks(spec, c, OCI_HOOK_CREATE_CONTAINER, err) < 0 ||
-	    (co->pid_file && lifecycle__write_pid_file(co->pid_file, *pid, err) < 0)) {
+	    (co->pid_file && lifecycle__write_pid_file(co->pid_file, *pid, err) < 0) ||
+	    sandbox__release(&a, err) < 0) {
+		if (a.creator_fd >= 0)
+			close(a.creator_fd);
 		kill_sandbox(*pid, c->pid_start);
 		goto fail;
 	}

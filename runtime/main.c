@@ -3,11 +3,13 @@
  * Errors travel up as struct err and are reported exactly once, here.
  */
 #include <dirent.h>
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -16,25 +18,47 @@
 #include "cli.h"
 
 static const struct verb verbs[] = {
-	{ "create", cmd_create, "create a container (its microVM boots, its process waits)" },
-	{ "start", cmd_start, "start a created container's process" },
-	{ "run", cmd_run, "create and start a container, and wait for it" },
-	{ "exec", cmd_exec, "run another process in a running container" },
-	{ "state", cmd_state, "print a container's state as JSON" },
-	{ "kill", cmd_kill, "send a signal to a container's process" },
-	{ "delete", cmd_delete, "delete a stopped container (--force: any)" },
-	{ "list", cmd_list, "list the containers" },
-	{ "ps", cmd_ps, "list a container's processes" },
-	{ "pause", cmd_pause, "stop a container's vCPUs" },
-	{ "resume", cmd_resume, "restart a paused container's vCPUs" },
-	{ "update", cmd_update, "change a container's resources (refused: fixed at create)" },
-	{ "check", cmd_check, "check whether this host can run kage's microVMs" },
-	{ "env", cmd_env, "print kage's settings in effect and where each came from" },
-	{ "features", cmd_features, "print the OCI features kage supports, as JSON" },
-	{ "spec", cmd_spec, "write a default config.json into a bundle" },
-	{ "vm", cmd_vm, "boot a microVM on the embedded kernel (no container)" },
-	{ "version", cmd_version, "print the version and the libraries built in" },
+	{ "create", cmd_create, "create a container (its microVM boots, its process waits)", true },
+	{ "start", cmd_start, "start a created container's process", true },
+	{ "run", cmd_run, "create and start a container, and wait for it", true },
+	{ "exec", cmd_exec, "run another process in a running container", true },
+	{ "state", cmd_state, "print a container's state as JSON", true },
+	{ "kill", cmd_kill, "send a signal to a container's process", true },
+	{ "delete", cmd_delete, "delete a stopped container (--force: any)", true },
+	{ "list", cmd_list, "list the containers", true },
+	{ "ps", cmd_ps, "list a container's processes", true },
+	{ "pause", cmd_pause, "stop a container's vCPUs", true },
+	{ "resume", cmd_resume, "restart a paused container's vCPUs", true },
+	{ "update", cmd_update, "change a container's resources (refused: fixed at create)", true },
+	{ "check", cmd_check, "check whether this host can run kage's microVMs", false },
+	{ "env", cmd_env, "print kage's settings in effect and where each came from", false },
+	{ "features", cmd_features, "print the OCI features kage supports, as JSON", false },
+	{ "spec", cmd_spec, "write a default config.json into a bundle", false },
+	{ "vm", cmd_vm, "boot a microVM on the embedded kernel (no container)", false },
+	{ "version", cmd_version, "print the version and the libraries built in", false },
 };
+
+/*
+ * --root holds every container's state, their pids (which kage signals) and sockets: a
+ * directory another user can write, or that another user owns, could hand kage a planted
+ * state file or socket. One that does not exist yet is created 0711 by create.
+ */
+static int check_state_root(const char *root, struct err **err)
+{
+	struct stat st;
+
+	if (stat(root, &st) < 0)
+		return errno == ENOENT ? 0 : err_errno(err, "--root %s", root);
+	if (!S_ISDIR(st.st_mode))
+		return err_msg(err, "--root %s is not a directory", root);
+	if (st.st_uid != geteuid())
+		return err_msg(err, "--root %s is owned by uid %u, not by uid %u running kage: "
+			       "refusing another user's state directory", root, st.st_uid, geteuid());
+	if (st.st_mode & 022)
+		return err_msg(err, "--root %s is writable by other users (mode %04o): "
+			       "chmod go-w it", root, st.st_mode & 07777);
+	return 0;
+}
 
 static void usage(FILE *out)
 {
@@ -174,7 +198,8 @@ int main(int argc, char **argv)
 			continue;
 		/* getopt state is global: reset it so the verb parses from its own argv[1]. */
 		optind = 0;
-		int rc = verbs[i].fn(&g, argc - idx, argv + idx, &err);
+		int rc = verbs[i].state && check_state_root(g.root, &err) < 0 ?
+				 -1 : verbs[i].fn(&g, argc - idx, argv + idx, &err);
 
 		if (rc < 0) {
 			pr_err("%s", err && err->msg ? err->msg : "failed");

@@ -208,8 +208,9 @@ static int link_up(struct nl *nl, int ifindex, unsigned int mtu, struct err **er
 	return nl__call(nl, &m, err);
 }
 
-/* An ingress qdisc on ifindex, where the redirect filter hangs; one already there is fine. */
-static int add_ingress(struct nl *nl, int ifindex, struct err **err)
+/* An ingress qdisc on ifindex, where the redirect filter hangs; one already there is fine
+ * (*made says which). */
+static int add_ingress(struct nl *nl, int ifindex, bool *made, struct err **err)
 {
 	_cleanup_err_ struct err *e = NULL;
 	struct nl_msg m;
@@ -220,11 +221,20 @@ static int add_ingress(struct nl *nl, int ifindex, struct err **err)
 	tc->tcm_handle = TC_H_MAKE(TC_H_INGRESS, 0);
 	tc->tcm_parent = TC_H_INGRESS;
 	nl__put_str(&m, TCA_KIND, "ingress");
-	if (nl__call(nl, &m, &e) == 0 || e->errnum == EEXIST)
+	if (nl__call(nl, &m, &e) == 0) {
+		*made = true;
 		return 0;
+	}
+	if (e->errnum == EEXIST) {
+		*made = false;
+		return 0;
+	}
 	*err = TAKE_PTR(e);
 	return -1;
 }
+
+/* kage's filter: priority 1, every protocol, on the ingress qdisc. */
+#define REDIRECT_INFO TC_H_MAKE(1u << 16, htons(ETH_P_ALL))
 
 /* Everything arriving on from leaves through to: matchall with a mirred egress redirect. */
 static int add_redirect(struct nl *nl, int from, int to, struct err **err)
@@ -238,7 +248,7 @@ static int add_redirect(struct nl *nl, int from, int to, struct err **err)
 	tc->tcm_family = AF_UNSPEC;
 	tc->tcm_ifindex = from;
 	tc->tcm_parent = TC_H_MAKE(TC_H_INGRESS, 0);
-	tc->tcm_info = TC_H_MAKE(1u << 16, htons(ETH_P_ALL));	/* priority 1, every protocol */
+	tc->tcm_info = REDIRECT_INFO;
 	nl__put_str(&m, TCA_KIND, "matchall");
 	opts = nl__nest(&m, TCA_OPTIONS);
 	acts = nl__nest(&m, TCA_MATCHALL_ACT);
@@ -254,16 +264,49 @@ static int add_redirect(struct nl *nl, int from, int to, struct err **err)
 }
 
 int net_host__join(struct nl *nl, const struct net_iface *iface, int tap_ifindex,
-		   struct err **err)
+		   bool *made_qdisc, struct err **err)
 {
+	bool tap_qdisc;
+
 	if (link_up(nl, tap_ifindex, iface->mtu, err) < 0)
 		return err_prefix(err, "bring %s up with MTU %u", NET_TAP_NAME, iface->mtu);
-	if (add_ingress(nl, iface->ifindex, err) < 0 || add_ingress(nl, tap_ifindex, err) < 0)
+	if (add_ingress(nl, iface->ifindex, made_qdisc, err) < 0 ||
+	    add_ingress(nl, tap_ifindex, &tap_qdisc, err) < 0)
 		return err_prefix(err, "ingress qdisc");
 	if (add_redirect(nl, iface->ifindex, tap_ifindex, err) < 0 ||
 	    add_redirect(nl, tap_ifindex, iface->ifindex, err) < 0)
 		return err_prefix(err, "redirect between %s and %s", iface->name, NET_TAP_NAME);
 	return 0;
+}
+
+/* One tc delete; ENOENT/EINVAL (nothing there: the filter or qdisc is gone) is success. */
+static int tc_del(struct nl *nl, uint16_t type, int ifindex, uint32_t handle, uint32_t info,
+		  const char *kind, struct err **err)
+{
+	_cleanup_err_ struct err *e = NULL;
+	struct nl_msg m;
+	struct tcmsg *tc = nl__init(&m, type, 0, sizeof(*tc));
+
+	tc->tcm_family = AF_UNSPEC;
+	tc->tcm_ifindex = ifindex;
+	tc->tcm_parent = type == RTM_DELQDISC ? TC_H_INGRESS : TC_H_MAKE(TC_H_INGRESS, 0);
+	tc->tcm_handle = handle;
+	tc->tcm_info = info;
+	nl__put_str(&m, TCA_KIND, kind);
+	if (nl__call(nl, &m, &e) == 0 || e->errnum == ENOENT || e->errnum == EINVAL ||
+	    e->errnum == ENODEV)
+		return 0;
+	*err = TAKE_PTR(e);
+	return -1;
+}
+
+int net_host__unjoin(struct nl *nl, int ifindex, bool drop_qdisc, struct err **err)
+{
+	/* The qdisc takes its filters with it; one that was there before keeps the others'. */
+	if (drop_qdisc)
+		return tc_del(nl, RTM_DELQDISC, ifindex, TC_H_MAKE(TC_H_INGRESS, 0), 0, "ingress",
+			      err);
+	return tc_del(nl, RTM_DELTFILTER, ifindex, 0, REDIRECT_INFO, "matchall", err);
 }
 
 void net_host__mac_str(const uint8_t mac[6], char *buf, size_t size)

@@ -57,9 +57,13 @@ int net_host__open_tap(int *fd, int *ifindex, struct err **err);
  */
 int net_host__scan(struct nl *nl, int tap_ifindex, struct net_iface *out, bool *found,
 		   size_t *others, struct err **err);
-/* Gives the tap iface's MTU and brings it up, then redirects all traffic between the two. */
+/* Gives the tap iface's MTU and brings it up, then redirects all traffic between the two.
+ * *made_qdisc says whether the ingress qdisc on iface is ours (it may have been there). */
 int net_host__join(struct nl *nl, const struct net_iface *iface, int tap_ifindex,
-		   struct err **err);
+		   bool *made_qdisc, struct err **err);
+/* Takes kage's redirect off ifindex again, and the ingress qdisc when drop_qdisc (it was
+ * ours); what is gone already is fine. The tap's side goes with the tap. */
+int net_host__unjoin(struct nl *nl, int ifindex, bool drop_qdisc, struct err **err);
 /* "02:42:ac:11:00:02" and "172.17.0.2/16", for the agent's network op and for logs. */
 void net_host__mac_str(const uint8_t mac[6], char *buf, size_t size);
 void net_host__addr_str(int family, const uint8_t *addr, unsigned int prefix, char *buf,

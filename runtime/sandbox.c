@@ -334,8 +334,42 @@ static void tell_parent(int fd, const char *word, const char *text)
 	close(fd);
 }
 
+/* How long create waits for the sandbox to take its release. */
+#define RELEASE_WAIT_MS 10000
+
+/*
+ * The sandbox's half of sandbox__release: blocks until create says its state is saved
+ * (the container's process is held before exec, so nothing is waiting on us meanwhile),
+ * then stops the parent-death signal and acknowledges. False when the creator went away.
+ */
+static bool wait_release(int fd)
+{
+	char c = 0;
+
+	if (read(fd, &c, 1) != 1 || c != 'y')
+		return false;
+	if (prctl(PR_SET_PDEATHSIG, 0) < 0)
+		return false;
+	return write(fd, "k", 1) == 1;
+}
+
+int sandbox__release(struct sandbox_args *a, struct err **err)
+{
+	_cleanup_close_ int fd = a->creator_fd;
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	char c = 0;
+
+	a->creator_fd = -1;
+	if (write(fd, "y", 1) != 1)
+		return err_errno(err, "release the sandbox");
+	if (poll(&p, 1, RELEASE_WAIT_MS) <= 0 || read(fd, &c, 1) != 1 || c != 'k')
+		return err_msg(err, "the sandbox did not take its release in %d s",
+			       RELEASE_WAIT_MS / 1000);
+	return 0;
+}
+
 /* The sandbox's life; returns its exit status. */
-static int sandbox_main(struct sandbox_args *a, const char *root, int notify)
+static int sandbox_main(struct sandbox_args *a, const char *root, int notify, int creator)
 {
 	struct sandbox sb = { .a = a, .ctl = -1, .sig_fd = -1, .tty = -1, .control = -1 };
 	_cleanup_err_ struct err *err = NULL;
@@ -357,6 +391,15 @@ static int sandbox_main(struct sandbox_args *a, const char *root, int notify)
 	if (a->spec->process.terminal && io__release_stdio() < 0)
 		pr_warn("sandbox: stdio to /dev/null: %s", strerror(errno));
 	tell_parent(notify, "ok", sb.process);
+	if (!wait_release(creator)) {
+		pr_warn("container %s: its create went away before saving its state: stopping",
+			a->c->id);
+		status = 255;
+		vm__request_stop(sb.vm, VM_STOP_SIGNAL, "its create went away");
+		vm__wait(sb.vm, NULL);
+		goto out;
+	}
+	close(creator);
 	status = relay__run(sb.relay, &err);
 	if (status < 0) {
 		pr_err("container %s: %s", a->c->id, err ? err->msg : "failed");
@@ -364,6 +407,7 @@ static int sandbox_main(struct sandbox_args *a, const char *root, int notify)
 	}
 	record_exit(&sb, root, status);
 	stop_vm(&sb);
+	sandbox_net__unplug(&sb.net);
 out:
 	relay__free(sb.relay);
 	vm__destroy(sb.vm);
@@ -410,34 +454,53 @@ static int read_answer(int fd, pid_t pid, char **process, struct err **err)
 
 int sandbox__spawn(struct sandbox_args *a, pid_t *pid, struct err **err)
 {
-	int p[2];
+	int p[2], rel[2];
 	char root[4096];
 	const char *slash = strrchr(a->c->dir, '/');
+	pid_t creator = getpid();
 
 	/* The state directory's parent is the --root the sandbox records its end under. */
 	snprintf(root, sizeof(root), "%.*s", (int)(slash ? slash - a->c->dir : 0), a->c->dir);
+	a->creator_fd = -1;
 	if (a->spec->process.terminal && !a->console_socket)
 		return err_msg(err, "process.terminal is set: a --console-socket is needed to "
 			       "hand over the terminal");
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return err_errno(err, "pipe");
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, rel) < 0) {
+		close(p[0]);
+		close(p[1]);
+		return err_errno(err, "socketpair");
+	}
 	fflush(NULL);
 	*pid = fork();
 	if (*pid < 0) {
 		close(p[0]);
 		close(p[1]);
+		close(rel[0]);
+		close(rel[1]);
 		return err_errno(err, "fork");
 	}
 	if (*pid == 0) {
 		close(p[0]);
+		close(rel[0]);
+		/* Until released, our creator's end is ours (see sandbox__release); it may have
+		 * died before the prctl took effect, hence the check after it. */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != creator)
+			_exit(255);
 		/* Our copy of the lock's file description must not keep it held for our life. */
 		close(a->c->lock_fd);
 		a->c->lock_fd = -1;
-		_exit(sandbox_main(a, root, p[1]) & 0xff);
+		_exit(sandbox_main(a, root, p[1], rel[1]) & 0xff);
 	}
 	close(p[1]);
+	close(rel[1]);
 	int ret = read_answer(p[0], *pid, &a->c->process, err);
 
 	close(p[0]);
+	if (ret < 0)
+		close(rel[0]);
+	else
+		a->creator_fd = rel[0];
 	return ret;
 }

@@ -23,6 +23,7 @@ struct sandbox_args {
 	const char *console_socket;	/* where the pty master goes when process.terminal */
 	struct vm_config base;		/* kernel and initrd */
 	struct sandbox_settings settings;	/* vCPUs, memory, cache policy, kernel arguments */
+	int creator_fd;			/* set by sandbox__spawn: see sandbox__release */
 };
 
 /*
@@ -31,6 +32,14 @@ struct sandbox_args {
  * container's process in the guest.
  */
 int sandbox__spawn(struct sandbox_args *a, pid_t *pid, struct err **err);
+
+/*
+ * Tells the sandbox that create has saved its state and run its hooks: from then on it
+ * outlives its creator. Until then a creator that dies (killed by a timeout, say) takes the
+ * sandbox and its VM with it (a parent-death signal), since nothing on the host would know
+ * of them. Waits for the sandbox to acknowledge, bounded.
+ */
+int sandbox__release(struct sandbox_args *a, struct err **err);
 
 /*
  * A process's terminal on the host: a pty whose master goes to the console socket. We keep

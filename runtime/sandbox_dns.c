@@ -140,7 +140,7 @@ int sandbox_dns__start(const char *vsock_path, unsigned int port, const char *re
 	}
 	unlink(sa.sun_path);
 	f->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (f->listen_fd < 0 || bind(f->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	if (f->listen_fd < 0 || io__bind_private(f->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
 	    listen(f->listen_fd, 4) < 0) {
 		err_errno(err, "DNS forwarder %s", sa.sun_path);
 		if (f->listen_fd >= 0)

@@ -2,12 +2,15 @@
 #include "sandbox_net.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
@@ -235,8 +238,9 @@ int sandbox_net__plug(struct sandbox_net *sn, const struct vm_opts *o,
 		pr_debug("network: the namespace has no interface: the guest keeps lo alone");
 		json_object_object_add(req, "none", json_object_new_boolean(1));
 	} else {
-		if (net_host__join(&nl, &iface, sn->tap_ifindex, err) < 0)
+		if (net_host__join(&nl, &iface, sn->tap_ifindex, &sn->veth_qdisc, err) < 0)
 			goto out;
+		sn->veth_ifindex = iface.ifindex;
 		net__set_link(o->net_dev, true);
 		describe(req, &iface);
 		if (sandbox_dns__resolver(sn->spec, dns, sizeof(dns))) {
@@ -254,4 +258,71 @@ out:
 	json_object_put(req);
 	nl__close(&nl);
 	return ret < 0 ? err_prefix(err, "network") : 0;
+}
+
+void sandbox_net__unplug(struct sandbox_net *sn)
+{
+	_cleanup_err_ struct err *err = NULL;
+	struct nl nl = { .fd = -1 };
+
+	if (!sn->veth_ifindex)
+		return;
+	if (nl__open(&nl, &err) < 0 || net_host__unjoin(&nl, sn->veth_ifindex, sn->veth_qdisc,
+						       &err) < 0)
+		pr_warn("network: the redirect on interface %d stays: %s", sn->veth_ifindex,
+			err->msg);
+	sn->veth_ifindex = 0;
+	nl__close(&nl);
+}
+
+/* The child of sandbox_net__cleanup: 0 done or nothing to do, 1 failed (it said why). */
+static int cleanup_in(const char *path)
+{
+	_cleanup_err_ struct err *err = NULL;
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct nl nl = { .fd = -1 };
+	struct net_iface iface;
+	bool found = false;
+	size_t others = 0;
+	int ret = 0;
+
+	if (fd < 0)
+		return 0;	/* the namespace is gone, and the redirect with it */
+	if (setns(fd, CLONE_NEWNET) < 0) {
+		pr_warn("network cleanup: join %s: %s", path, strerror(errno));
+		return 1;
+	}
+	/* The tap is gone with its sandbox, so the interface the scan finds is the veth. */
+	if (nl__open(&nl, &err) < 0 || net_host__scan(&nl, 0, &iface, &found, &others, &err) < 0 ||
+	    (found && net_host__unjoin(&nl, iface.ifindex, false, &err) < 0)) {
+		pr_warn("network cleanup in %s: %s", path, err->msg);
+		ret = 1;
+	}
+	nl__close(&nl);
+	return ret;
+}
+
+int sandbox_net__cleanup(const struct oci_spec *s, struct err **err)
+{
+	const char *path = NULL;
+	int st = 0;
+
+	for (size_t i = 0; s->has_linux && i < s->linux_.n_namespaces; i++)
+		if (s->linux_.namespaces[i].type == OCI_NS_NETWORK)
+			path = s->linux_.namespaces[i].path;
+	/* A namespace of the sandbox's own went with it; the host's is never touched. */
+	if (!path || is_own_netns(path))
+		return 0;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return err_errno(err, "fork");
+	if (pid == 0)
+		_exit(cleanup_in(path));
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return err_errno(err, "wait");
+	if (!WIFEXITED(st) || WEXITSTATUS(st))
+		return err_msg(err, "the tc redirect in %s may remain", path);
+	return 0;
 }

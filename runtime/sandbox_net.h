@@ -21,6 +21,8 @@ struct vm_opts;
 struct sandbox_net {
 	int tap_ifindex;	/* 0: the container has no network namespace of its own */
 	bool plugged;
+	int veth_ifindex;	/* what the redirect joined to the tap, 0 when none */
+	bool veth_qdisc;	/* its ingress qdisc is ours */
 	const struct oci_spec *spec;	/* for its resolv.conf */
 	const char *vsock_path;		/* where the DNS forwarder's socket goes */
 };
@@ -38,5 +40,16 @@ int sandbox_net__prepare(struct sandbox_net *sn, const struct oci_spec *s, const
 /* The start: plugs what the namespace holds now; a second call does nothing. */
 int sandbox_net__plug(struct sandbox_net *sn, const struct vm_opts *o,
 		      const struct agent_link *link, struct err **err);
+/*
+ * The sandbox's end: takes the redirect off the interface again. The namespace may outlive
+ * the container (a pod's, a CNI's), and a redirect to a tap that is gone drops its traffic.
+ */
+void sandbox_net__unplug(struct sandbox_net *sn);
+/*
+ * For `kage delete` after a sandbox that could not unplug (killed): enters the spec's
+ * network namespace, when it is one by path that is still there, and takes kage's redirect
+ * off its interface. Runs in a child, so the caller's namespace stays its own.
+ */
+int sandbox_net__cleanup(const struct oci_spec *s, struct err **err);
 
 #endif

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "../../lib/cleanup.h"
+#include "../../lib/io.h"
 #include "../../lib/log.h"
 #include "../../vmm/loop.h"
 
@@ -400,7 +401,7 @@ int vsock_host_listen(struct vsock *v, struct err **err)
 	if (v->listen_fd < 0)
 		return err_errno(err, "vsock: socket");
 	unlink(v->uds_path);
-	if (bind(v->listen_fd, (struct sockaddr *)&addr, sizeof(addr)) < 0)
+	if (io__bind_private(v->listen_fd, (struct sockaddr *)&addr, sizeof(addr)) < 0)
 		return err_errno(err, "vsock: bind %s", v->uds_path);
 	if (listen(v->listen_fd, 64) < 0)
 		return err_errno(err, "vsock: listen %s", v->uds_path);

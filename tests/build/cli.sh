@@ -25,4 +25,21 @@ o = json.loads(line)
 assert o["level"] == "error" and "frobnicate" in o["msg"] and o["time"], o
 ' "$log"
 expect_status "an unwritable --log is an error" 1 "$KAGE" --log /nonexistent/dir/log version
+
+# --root holds the pids kage signals and the sockets it talks to: another user's, or one
+# others can write, could hand it planted state. Verbs that touch state refuse it.
+sr=$(mktemp -d)
+trap 'rm -f "$log"; rm -rf "$sr"' EXIT
+mkdir -m 0711 "$sr/ok" "$sr/open" "$sr/theirs"
+chmod 1777 "$sr/open"
+chown 65534 "$sr/theirs"
+expect_status "list under a root-owned 0711 --root works" 0 "$KAGE" --root "$sr/ok" list
+expect_status "a --root that does not exist yet is fine (create makes it)" 0 "$KAGE" --root "$sr/new" list
+out=$("$KAGE" --root "$sr/open" list 2>&1)
+rc=$?
+check "a --root writable by others is refused (status $rc)" test "$rc" = 1
+contains "naming --root and its mode" "$out" "--root $sr/open is writable by other users (mode 1777)"
+out=$("$KAGE" --root "$sr/theirs" state x 2>&1)
+contains "a --root owned by another user is refused" "$out" "is owned by uid 65534"
+expect_status "a verb that touches no state ignores --root" 0 "$KAGE" --root "$sr/open" version
 finish

@@ -14,6 +14,7 @@ cleanup() {
 		"$KAGE" --root "$root" delete --force "$id" >/dev/null 2>&1
 	done
 	ip link del kt-host 2>/dev/null
+	ip netns del kage-t2 2>/dev/null
 	[ -n "${httpd:-}" ] && kill "$httpd" 2>/dev/null
 	rm -rf "$base"
 }
@@ -109,4 +110,45 @@ check "the tap is in the container's namespace, not here" \
 	bash -c "nsenter -t $pid -n ip link show kage-tap0 >/dev/null && ! ip link show kage-tap0 2>/dev/null"
 k delete --force n1 >/dev/null 2>&1
 check "delete leaves no tap here" bash -c "! ip -o link | grep -q kage-tap"
+
+# --- a namespace that outlives its containers (a pod's, a CNI's): kage's redirect leaves it ---
+# Once when the workload ends (the sandbox takes it off), once when the sandbox is killed
+# (delete takes it off): a redirect to a tap that is gone would drop the next one's traffic.
+ip netns add kage-t2
+ip link add kt2-host type veth peer name kt2-ctr netns kage-t2
+ip -n kage-t2 link set kt2-ctr up
+ip -n kage-t2 addr add 10.78.0.2/24 dev kt2-ctr
+redirects() { ip netns exec kage-t2 tc filter show dev kt2-ctr ingress 2>&1 | grep -c matchall; }
+for how in exits killed; do
+	b2=$base/b2-$how
+	mkdir -p "$b2"
+	python3 - "$b2" "$rootfs" "$how" <<'PY'
+import json, sys
+d, rootfs, how = sys.argv[1:4]
+c = {
+    "ociVersion": "1.0.2",
+    "process": {"terminal": False, "user": {"uid": 0, "gid": 0}, "cwd": "/",
+                "env": ["PATH=/bin"],
+                "args": ["sh", "-c", "echo UP; sleep 3" if how == "exits" else "echo UP; sleep 600"]},
+    "root": {"path": rootfs},
+    "mounts": [{"destination": "/proc", "type": "proc", "source": "proc"}],
+    "linux": {"namespaces": [{"type": "pid"}, {"type": "mount"},
+                             {"type": "network", "path": "/var/run/netns/kage-t2"}]},
+}
+json.dump(c, open(d + "/config.json", "w"), indent=1)
+PY
+	k create --bundle "$b2" --pid-file "$b2/pid" "n2-$how" >"$b2/out" 2>"$b2/err"
+	k start "n2-$how" >/dev/null 2>&1
+	for _ in $(seq 300); do grep -q UP "$b2/out" && break; sleep 0.2; done
+	check "$how: a namespace by path is plugged (redirects on its veth: $(redirects))" \
+		test "$(redirects)" = 1
+	[ "$how" = killed ] && k kill "n2-$how" KILL
+	for _ in $(seq 600); do kill -0 "$(cat "$b2/pid")" 2>/dev/null || break; sleep 0.1; done
+	[ "$how" = exits ] && check "exits: the sandbox took its redirect off as it ended ($(redirects))" \
+		test "$(redirects)" = 0
+	k delete "n2-$how" >/dev/null 2>&1
+	check "$how: after delete, no redirect stays on the namespace's veth ($(redirects))" \
+		test "$(redirects)" = 0
+done
+ip netns del kage-t2
 finish
