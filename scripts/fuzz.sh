@@ -4,8 +4,10 @@
 # A harness tests/fuzz/fuzz_X.c names what it links in comment lines near its top:
 #   // sources: a.c b.c          (required; paths from the repository root)
 #   // libs: -lfoo               (optional)
-# The corpus lives in $BUILD/fuzz/corpus/X and grows across runs; a crash leaves its input in
-# $BUILD/fuzz/artifacts/X/ and makes the script exit non-zero.
+# The corpus lives in $BUILD/fuzz/corpus/X and grows across runs; the committed seeds in
+# tests/fuzz/corpus/X (tests/fuzz/seeds.py) are read too, first thing, but never written: libFuzzer
+# puts new units in the first directory only. A crash leaves its input in $BUILD/fuzz/artifacts/X/
+# and makes the script exit non-zero.
 set -uo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -41,10 +43,12 @@ for src in tests/fuzz/fuzz_*.c; do
 		failed+=("$name")
 		continue
 	fi
+	seeds=()
+	[ -d "tests/fuzz/corpus/$name" ] && seeds=("tests/fuzz/corpus/$name")
 	echo "== $name: run ${seconds}s"
 	if ! "$bin" -max_total_time="$seconds" -print_final_stats=1 \
 		-artifact_prefix="$build/fuzz/artifacts/$name/" "$build/fuzz/corpus/$name" \
-		2>"$build/fuzz/$name.log"; then
+		"${seeds[@]}" 2>"$build/fuzz/$name.log"; then
 		tail -60 "$build/fuzz/$name.log" >&2
 		failed+=("$name")
 		continue
