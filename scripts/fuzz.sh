@@ -4,8 +4,10 @@
 # A harness tests/fuzz/fuzz_X.c names what it links in comment lines near its top:
 #   // sources: a.c b.c          (required; paths from the repository root)
 #   // libs: -lfoo               (optional)
-# The corpus lives in $BUILD/fuzz/corpus/X and grows across runs; a crash leaves its input in
-# $BUILD/fuzz/artifacts/X/ and makes the script exit non-zero.
+# The corpus lives in $BUILD/fuzz/corpus/X and grows across runs; the committed seeds in
+# tests/fuzz/corpus/X (tests/fuzz/seeds.py) are read too, first thing, but never written: libFuzzer
+# puts new units in the first directory only. A crash leaves its input in $BUILD/fuzz/artifacts/X/
+# and makes the script exit non-zero.
 set -uo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -22,29 +24,49 @@ header() {
 	sed -n "s|^// $2: *||p" "$1" | head -1
 }
 
-failed=()
-shopt -s nullglob
-for src in tests/fuzz/fuzz_*.c; do
+# Builds one harness; its compiler output goes to $build/fuzz/NAME.build.
+build_one() {
+	local src=$1 name bin sources libs
 	name=$(basename "$src" .c)
 	bin=$build/fuzz/$name
 	sources=$(header "$src" sources)
 	libs=$(header "$src" libs)
+	rm -f "$bin"
 	if [ -z "$sources" ]; then
-		echo "$name: no '// sources:' line" >&2
-		failed+=("$name")
-		continue
+		echo "$name: no '// sources:' line" >"$build/fuzz/$name.build"
+		return 1
 	fi
+	# shellcheck disable=SC2086 # sources and libs are word lists by design
+	"$cc" "${cflags[@]}" -o "$bin" "$src" $sources $libs >"$build/fuzz/$name.build" 2>&1
+}
+
+failed=()
+shopt -s nullglob
+mkdir -p "$build/fuzz"
+# Every harness is built first, FUZZ_JOBS (2) at a time: the builds are a third of a CI run.
+for src in tests/fuzz/fuzz_*.c; do
+	while [ "$(jobs -rp | wc -l)" -ge "${FUZZ_JOBS:-2}" ]; do
+		wait -n
+	done
+	build_one "$src" &
+done
+wait
+for src in tests/fuzz/fuzz_*.c; do
+	name=$(basename "$src" .c)
+	bin=$build/fuzz/$name
 	mkdir -p "$build/fuzz/corpus/$name" "$build/fuzz/artifacts/$name"
 	echo "== $name: build"
-	# shellcheck disable=SC2086 # sources and libs are word lists by design
-	if ! "$cc" "${cflags[@]}" -o "$bin" "$src" $sources $libs; then
+	cat "$build/fuzz/$name.build"
+	if [ ! -x "$bin" ]; then
 		failed+=("$name")
 		continue
 	fi
+	seeds=()
+	[ -d "tests/fuzz/corpus/$name" ] && seeds=("tests/fuzz/corpus/$name")
 	echo "== $name: run ${seconds}s"
 	if ! "$bin" -max_total_time="$seconds" -print_final_stats=1 \
 		-artifact_prefix="$build/fuzz/artifacts/$name/" "$build/fuzz/corpus/$name" \
-		2>"$build/fuzz/$name.log"; then
+		"${seeds[@]}" 2>"$build/fuzz/$name.log"; then
 		tail -60 "$build/fuzz/$name.log" >&2
 		failed+=("$name")
 		continue

@@ -256,10 +256,13 @@ static void write_status(struct virtio_mmio *t, uint32_t v)
 	if (added & VIRTIO_CONFIG_S_FEATURES_OK) {
 		/* Refusing FEATURES_OK is how a device rejects a feature set (3.1.1). */
 		if ((t->drv_features & ~offered_features(t)) ||
-		    !(t->drv_features & FEATURE(VIRTIO_F_VERSION_1)))
-			v &= ~VIRTIO_CONFIG_S_FEATURES_OK;
-		else
+		    !(t->drv_features & FEATURE(VIRTIO_F_VERSION_1))) {
+			/* DRIVER_OK in the same write cannot stand without FEATURES_OK. */
+			v &= ~(VIRTIO_CONFIG_S_FEATURES_OK | VIRTIO_CONFIG_S_DRIVER_OK);
+			added &= v;
+		} else {
 			t->dev->acked_features = t->drv_features;
+		}
 	}
 	t->status = v;
 	if (added & VIRTIO_CONFIG_S_DRIVER_OK)

@@ -46,7 +46,12 @@ static int call_on(struct fuse_server *s, uint32_t op, uint64_t node, const void
 		   const char *n1, const char *n2, struct reply *r)
 {
 	uint8_t req[1024];
-	struct fuse_in_header h = { .opcode = op, .unique = next_unique++, .nodeid = node };
+	struct fuse_in_header h = {
+		.opcode = op,
+		/* test_threads() calls this from several threads at once */
+		.unique = __atomic_fetch_add(&next_unique, 1, __ATOMIC_RELAXED),
+		.nodeid = node,
+	};
 	size_t len = sizeof(h);
 
 	if (al)
