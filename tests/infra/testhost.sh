@@ -53,6 +53,14 @@ contains "and says it froze" "$out" "the test host froze"
 contains "with where QEMU's vCPUs were" "$out" "QEMU's vCPUs:"
 check "long before the timeout (${took} s)" test "$took" -lt 200
 
+# A command that outlives the limit in a live test host is its own failure (198), which
+# tests/run never retries: it is a stall, not a frozen emulator.
+out=$("$run" --timeout 45 -- sleep 600 2>&1)
+rc=$?
+[ "$rc" = 198 ] && ok "a command past --timeout in a live test host exits 198" ||
+	not_ok "past-the-limit status (got $rc)"
+contains "and says the test host was alive" "$out" "the test host alive"
+
 out=$("$run" --docker -- docker info --format '{{json .Runtimes}} {{.ServerVersion}}' 2>&1)
 rc=$?
 expect_status "--docker: docker info succeeds" 0 test "$rc" = 0
