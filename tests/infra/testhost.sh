@@ -55,7 +55,7 @@ check "long before the timeout (${took} s)" test "$took" -lt 200
 
 # A command that outlives the limit in a live test host is its own failure (198), which
 # tests/run never retries: it is a stall, not a frozen emulator.
-out=$("$run" --timeout 45 -- sleep 600 2>&1)
+out=$("$run" --timeout 60 -- sleep 600 2>&1)
 rc=$?
 [ "$rc" = 198 ] && ok "a command past --timeout in a live test host exits 198" ||
 	not_ok "past-the-limit status (got $rc)"
