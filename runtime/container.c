@@ -133,9 +133,14 @@ static int lock_dir(struct container *c, struct err **err)
 	while (flock(c->lock_fd, LOCK_EX | LOCK_NB) < 0) {
 		if (errno != EWOULDBLOCK && errno != EINTR)
 			return err_errno(err, "lock %s", c->dir);
-		if (now_ms() >= deadline)
-			return err_code(err, EBUSY, "container %s is busy: another kage command has "
-					"held its lock for %d s", c->id, CONTAINER_LOCK_WAIT_S);
+		if (now_ms() >= deadline) {
+			err_msg(err, "container %s is busy: another kage command has held its lock "
+				"for %d s", c->id, CONTAINER_LOCK_WAIT_S);
+			/* The message says it all; errnum lets delete --force tell busy apart. */
+			if (err && *err)
+				(*err)->errnum = EBUSY;
+			return -1;
+		}
 		usleep(20000);
 	}
 	/* A delete that held the lock before us removed the directory: it is gone. */
