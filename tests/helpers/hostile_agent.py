@@ -8,6 +8,7 @@ every agent request in one way, MODE:
   nulls      every member null                huge    a frame length of 4 GiB, then nothing
   silent     never answers                    close   closes the connection unanswered
   wrongid    a well-formed reply to another id
+  badlists   "ok":true, but "processes" a number, "all" null, "process" a number
 
 DIR/sandbox.sock answers "ok" (the host's sandbox, which is trusted, would).
 
@@ -45,6 +46,9 @@ def reply(mode, req):
     elif mode == "types":
         body = json.dumps({"id": rid, "ok": "yes", "processes": 7, "process": 12,
                            "exit_status": "0", "error": 5}).encode()
+    elif mode == "badlists":
+        body = json.dumps({"id": rid, "ok": True, "processes": 7, "all": None,
+                           "process": 12}).encode()
     elif mode == "nulls":
         body = json.dumps({"id": None, "ok": None, "processes": None, "process": None,
                            "all": None, "error": None}).encode()

@@ -84,11 +84,18 @@ gone() {
 	! kill -0 "$1" 2>/dev/null || [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = Z ]
 }
 
-for mode in malformed types nulls huge wrongid close silent; do
+# HOSTILE_MODES picks some modes (to see one fail on an older build).
+for mode in ${HOSTILE_MODES:-malformed types badlists nulls huge wrongid close silent}; do
 	diag "mode $mode"
 	start_agent "$mode" created
-	fails "$mode" 8 "guest agent" start "$id"
-	fails "$mode" 8 "guest agent" kill "$id" TERM
+	if [ "$mode" = badlists ]; then
+		# start and signal carry nothing but "ok":true: they succeed.
+		verb 8 kill "$id" TERM
+		check "$mode: kill TERM, answered ok, succeeds (status $rc)" test "$rc" = 0
+	else
+		fails "$mode" 8 "guest agent" start "$id"
+		fails "$mode" 8 "guest agent" kill "$id" TERM
+	fi
 	fails "$mode" 8 "guest agent" kill --all "$id" TERM
 	fails "$mode" 8 "guest agent" ps "$id"
 	fails "$mode" 30 "guest agent" exec "$id" true
