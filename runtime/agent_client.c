@@ -14,6 +14,7 @@
 #include "../lib/cleanup.h"
 #include "../lib/err.h"
 #include "../lib/frame.h"
+#include "../lib/log.h"
 
 /* Ids only need to be unique per connection; one counter for all is simplest. */
 static int64_t next_id = 1;
@@ -170,11 +171,17 @@ int agent__call(int fd, struct json_object *req, int timeout_ms, struct json_obj
 		struct err **err)
 {
 	const char *op = op_of(req);
+	long long t0 = now_ms();
 	int64_t id = send_req(fd, req, op, err);
+	int ret;
 
 	if (id < 0)
 		return -1;
-	return recv_reply(fd, id, op, timeout_ms, resp, err);
+	ret = recv_reply(fd, id, op, timeout_ms, resp, err);
+	/* What the deadlines are measured against (docs/agent-protocol.md). */
+	pr_debug("guest agent: %s answered in %lld ms (deadline %d ms)", op, now_ms() - t0,
+		 timeout_ms);
+	return ret;
 }
 
 int agent__request(int fd, struct json_object *req, struct json_object **resp, struct err **err)
