@@ -80,8 +80,15 @@ answers() {
 	fi
 }
 
+# gone PID: the process has ended (a zombie, or reaped) within 5 s; its threads die a
+# moment after the SIGKILL returns, and this shell reaps it when it gets to it.
 gone() {
-	! kill -0 "$1" 2>/dev/null || [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = Z ]
+	for _ in $(seq 50); do
+		kill -0 "$1" 2>/dev/null || return 0
+		case "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" in Z | X) return 0 ;; esac
+		sleep 0.1
+	done
+	return 1
 }
 
 # HOSTILE_MODES picks some modes (to see one fail on an older build).
