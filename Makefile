@@ -124,7 +124,8 @@ $(BUILD)/tests/%.cpio.gz: $(BUILD)/tests/guest/% scripts/mkcpio.py
 	scripts/mkcpio.py dir:/dev:0755 nod:/dev/console:0600:c:5:1 file:/init:0755:$< | gzip -1n >$@
 
 # The agent's test client speaks the protocol through the host-side client library.
-$(BUILD)/tests/agent-client: tests/helpers/agent-client.c runtime/agent_client.c lib/frame.c \
+$(BUILD)/tests/agent-client: tests/helpers/agent-client.c runtime/agent_client.c runtime/agent_reply.c \
+		lib/frame.c
 		lib/err.c lib/log.c lib/io.c | $(BUILD)/deps.mk
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)

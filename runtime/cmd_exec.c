@@ -240,16 +240,10 @@ static int create_in_guest(int ctl, const struct oci_process *p, const struct oc
 			   const char *init, char **name, struct err **err)
 {
 	struct json_object *req = oci_guest__create_request(p, sc, NULL, init, true);
-	struct json_object *resp = NULL, *v;
-	int ret = agent__request(ctl, req, &resp, err);
 
-	json_object_put(req);
-	if (ret < 0)
+	if (agent__create(ctl, req, name, err) < 0)
 		return err_prefix(err, "exec %s", p->args.v[0]);
-	if (json_object_object_get_ex(resp, "process", &v))
-		*name = strdup(json_object_get_string(v));
-	json_object_put(resp);
-	return *name ? 0 : err_msg(err, "exec: the agent named no process");
+	return 0;
 }
 
 /* Wires the streams, starts the process, tells the parent (detached), then relays. */
@@ -316,6 +310,7 @@ static int exec_process(const struct globals *g, struct exec_opts *eo, struct er
 	int ret = -1;
 
 	signal(SIGPIPE, SIG_IGN);
+	lifecycle__agent_settings(g);
 	if (container__load(g->root, eo->id, &c, err) < 0)
 		return -1;
 	enum ctr_status st = container__status(c);

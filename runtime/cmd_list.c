@@ -49,7 +49,7 @@ int cmd_list(const struct globals *g, int argc, char **argv, struct err **err)
 		_cleanup_container_ struct container *ct = NULL;
 
 		/* One that goes away meanwhile is simply not listed. */
-		if (container__load(g->root, ids[i], &ct, NULL) < 0 || !ct->created)
+		if (container__read(g->root, ids[i], &ct, NULL) < 0 || !ct->created)
 			continue;
 		struct json_object *st = container__state_json(ct);
 

@@ -3,10 +3,9 @@
  * the container is its sandbox process; the table lists the processes inside the guest.
  */
 #include <getopt.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
-
-#include <json-c/json.h>
 
 #include "../lib/cleanup.h"
 #include "agent_client.h"
@@ -42,6 +41,7 @@ int cmd_ps(const struct globals *g, int argc, char **argv, struct err **err)
 	}
 	if (optind >= argc)
 		return err_msg(err, "ps: want a container id");
+	lifecycle__agent_settings(g);
 	if (container__load(g->root, argv[optind], &c, err) < 0)
 		return -1;
 	enum ctr_status st = container__status(c);
@@ -52,27 +52,15 @@ int cmd_ps(const struct globals *g, int argc, char **argv, struct err **err)
 		printf("[%d]\n", (int)c->pid);
 		return 0;
 	}
-	struct json_object *req = json_object_new_object(), *resp = NULL, *all;
+	struct agent_ps ps;
 
-	json_object_object_add(req, "op", json_object_new_string("ps"));
-	json_object_object_add(req, "all", json_object_new_boolean(1));
 	ctl = lifecycle__connect(c, AGENT_CTL_PORT, err);
-	int ret = ctl < 0 ? -1 : agent__request(ctl, req, &resp, err);
-
-	json_object_put(req);
-	if (ret < 0)
+	if (ctl < 0 || agent__ps(ctl, true, &ps, err) < 0)
 		return -1;
 	printf("%-8s %-8s %-5s %s\n", "PID", "PPID", "STATE", "COMMAND");
-	if (json_object_object_get_ex(resp, "all", &all))
-		for (size_t i = 0; i < json_object_array_length(all); i++) {
-			struct json_object *p = json_object_array_get_idx(all, i);
-
-			printf("%-8d %-8d %-5s %s\n",
-			       json_object_get_int(json_object_object_get(p, "pid")),
-			       json_object_get_int(json_object_object_get(p, "ppid")),
-			       json_object_get_string(json_object_object_get(p, "state")),
-			       json_object_get_string(json_object_object_get(p, "comm")));
-		}
-	json_object_put(resp);
+	for (size_t i = 0; i < ps.n_all; i++)
+		printf("%-8" PRId64 " %-8" PRId64 " %-5s %s\n", ps.all[i].pid, ps.all[i].ppid,
+		       ps.all[i].state, ps.all[i].comm);
+	agent_ps__free(&ps);
 	return 0;
 }

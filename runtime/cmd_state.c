@@ -16,7 +16,7 @@ int cmd_state(const struct globals *g, int argc, char **argv, struct err **err)
 	}
 	if (argc != 2)
 		return err_msg(err, "state: want exactly one container id");
-	if (container__load(g->root, argv[1], &c, err) < 0)
+	if (container__read(g->root, argv[1], &c, err) < 0)
 		return -1;
 	struct json_object *o = container__state_json(c);
 

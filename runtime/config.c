@@ -38,6 +38,7 @@ static const char *const key_names[CONFIG_NKEYS] = {
 	[CONFIG_ANNOTATIONS_ALLOWED] = "annotations_allowed",
 	[CONFIG_MAX_VCPUS] = "max_vcpus",
 	[CONFIG_MAX_MEMORY_MIB] = "max_memory_mib",
+	[CONFIG_AGENT_TIMEOUT_S] = "agent_timeout_s",
 };
 
 static const char *const fs_cache_names[] = {
@@ -121,6 +122,7 @@ int config__defaults(struct kage_config *c, struct err **err)
 	c->share_policy = CONFIG_SHARE_STRICT;
 	c->max_vcpus = cpus < 1 ? 1 : cpus > CONFIG_VCPUS_LIMIT ? CONFIG_VCPUS_LIMIT : cpus;
 	c->max_memory_mib = 8192;
+	c->agent_timeout_s = CONFIG_AGENT_TIMEOUT_DEFAULT_S;
 	c->kernel_params = strdup("");
 	c->annotations_allowed = calloc(3, sizeof(char *));
 	if (!c->kernel_params || !c->annotations_allowed)
@@ -259,6 +261,9 @@ static int read_setting(const char *name, enum config_key k, struct json_object 
 	case CONFIG_MAX_MEMORY_MIB:
 		return read_uint(name, key, v, CONFIG_MIN_MEMORY_MIB, CONFIG_MEMORY_LIMIT_MIB,
 				 &c->max_memory_mib, err);
+	case CONFIG_AGENT_TIMEOUT_S:
+		return read_uint(name, key, v, CONFIG_AGENT_TIMEOUT_MIN_S, CONFIG_AGENT_TIMEOUT_MAX_S,
+				 &c->agent_timeout_s, err);
 	case CONFIG_KERNEL_PARAMS:
 		if (read_string(name, key, v, &s, err) < 0)
 			return -1;
@@ -489,6 +494,7 @@ static struct json_object *setting_value(const struct kage_config *c, enum confi
 		return json_object_new_string(config__share_policy_name(c->share_policy));
 	case CONFIG_MAX_VCPUS: return json_object_new_int64(c->max_vcpus);
 	case CONFIG_MAX_MEMORY_MIB: return json_object_new_int64(c->max_memory_mib);
+	case CONFIG_AGENT_TIMEOUT_S: return json_object_new_int64(c->agent_timeout_s);
 	case CONFIG_ANNOTATIONS_ALLOWED:
 		a = json_object_new_array();
 		for (size_t i = 0; a && i < c->n_annotations_allowed; i++) {

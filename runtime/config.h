@@ -24,6 +24,10 @@ struct oci_resources;
 /* Hard ceilings on what a config file may allow: KVM's vCPU ids, 1 TiB of guest memory. */
 #define CONFIG_VCPUS_LIMIT 255
 #define CONFIG_MEMORY_LIMIT_MIB (1u << 20)
+/* The guest agent's deadline (agent_client.h): a second is too tight under emulation. */
+#define CONFIG_AGENT_TIMEOUT_DEFAULT_S 10
+#define CONFIG_AGENT_TIMEOUT_MIN_S 2
+#define CONFIG_AGENT_TIMEOUT_MAX_S 600
 
 /* The annotations a container may set, if the config's annotations_allowed names them. */
 #define CONFIG_ANN_VCPUS "io.kage.vcpus"
@@ -60,6 +64,7 @@ enum config_key {
 	CONFIG_ANNOTATIONS_ALLOWED,
 	CONFIG_MAX_VCPUS,
 	CONFIG_MAX_MEMORY_MIB,
+	CONFIG_AGENT_TIMEOUT_S,
 	CONFIG_NKEYS
 };
 
@@ -79,6 +84,7 @@ struct kage_config {
 	size_t n_annotations_allowed;
 	unsigned int max_vcpus;
 	unsigned int max_memory_mib;
+	unsigned int agent_timeout_s;	/* the guest agent's deadline for ordinary requests */
 	bool from_file[CONFIG_NKEYS];	/* the settings the file set; the rest are defaults */
 };
 

@@ -5,12 +5,16 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
@@ -96,8 +100,16 @@ static struct container *alloc(const char *root, const char *id)
 	return c;
 }
 
-/* Takes the container's lock: verbs on one container run one at a time. */
-static int lock_dir(struct container *c, struct err **err)
+static long long now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1000LL + t.tv_nsec / 1000000;
+}
+
+/* Opens the state directory; "does not exist" with ENOENT. */
+static int open_dir(struct container *c, struct err **err)
 {
 	c->lock_fd = open(c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (c->lock_fd < 0) {
@@ -105,9 +117,32 @@ static int lock_dir(struct container *c, struct err **err)
 			return err_code(err, ENOENT, "container \"%s\" does not exist", c->id);
 		return err_errno(err, "open %s", c->dir);
 	}
-	while (flock(c->lock_fd, LOCK_EX) < 0)
-		if (errno != EINTR)
+	return 0;
+}
+
+/*
+ * Takes the container's lock: verbs on one container run one at a time. The wait is bounded:
+ * a holder stuck on its VM must not wedge every later verb; EBUSY says so.
+ */
+static int lock_dir(struct container *c, struct err **err)
+{
+	long long deadline = now_ms() + CONTAINER_LOCK_WAIT_S * 1000LL;
+
+	if (open_dir(c, err) < 0)
+		return -1;
+	while (flock(c->lock_fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno != EWOULDBLOCK && errno != EINTR)
 			return err_errno(err, "lock %s", c->dir);
+		if (now_ms() >= deadline) {
+			err_msg(err, "container %s is busy: another kage command has held its lock "
+				"for %d s", c->id, CONTAINER_LOCK_WAIT_S);
+			/* The message says it all; errnum lets delete --force tell busy apart. */
+			if (err && *err)
+				(*err)->errnum = EBUSY;
+			return -1;
+		}
+		usleep(20000);
+	}
 	/* A delete that held the lock before us removed the directory: it is gone. */
 	struct stat st;
 
@@ -186,8 +221,8 @@ static int parse_state(struct container *c, const char *text, struct err **err)
 	return 0;
 }
 
-int container__load(const char *root, const char *id, struct container **out,
-		    struct err **err)
+static int load(const char *root, const char *id, bool locked, struct container **out,
+		struct err **err)
 {
 	_cleanup_container_ struct container *c = NULL;
 	_cleanup_close_ int fd = -1;
@@ -199,8 +234,9 @@ int container__load(const char *root, const char *id, struct container **out,
 	c = alloc(root, id);
 	if (!c)
 		return err_errno(err, "container");
-	if (lock_dir(c, err) < 0)
+	if ((locked ? lock_dir(c, err) : open_dir(c, err)) < 0)
 		return -1;
+	/* state.json is replaced by rename: a reader without the lock sees one whole version. */
 	fd = openat(c->lock_fd, STATE_FILE, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		/* A create that died before its first save, or is still under way. */
@@ -232,6 +268,18 @@ int container__load(const char *root, const char *id, struct container **out,
 		return -1;
 	*out = TAKE_PTR(c);
 	return 0;
+}
+
+int container__load(const char *root, const char *id, struct container **out,
+		    struct err **err)
+{
+	return load(root, id, true, out, err);
+}
+
+int container__read(const char *root, const char *id, struct container **out,
+		    struct err **err)
+{
+	return load(root, id, false, out, err);
 }
 
 static void add_str(struct json_object *o, const char *key, const char *v)
@@ -312,6 +360,40 @@ bool container__pid_alive(pid_t pid, unsigned long long start)
 	unsigned long long now = container__pid_start(pid);
 
 	return now && now == start;
+}
+
+int container__kill(struct container *c, int wait_ms)
+{
+	int pfd;
+
+	if (c->pid <= 0)
+		return 0;
+	/* The pidfd pins the process: once its start time matches, no recycled pid is hit. */
+	pfd = syscall(SYS_pidfd_open, c->pid, 0);
+	if (pfd < 0)
+		return errno == ESRCH ? 0 : -1;
+	if (!container__pid_alive(c->pid, c->pid_start)) {
+		close(pfd);
+		return 0;
+	}
+	if (syscall(SYS_pidfd_send_signal, pfd, SIGKILL, NULL, 0) < 0 && errno != ESRCH) {
+		close(pfd);
+		return -1;
+	}
+	/* Our own child (run, a failed create) must be reaped to be gone. */
+	long long deadline = now_ms() + wait_ms;
+
+	while (container__pid_alive(c->pid, c->pid_start)) {
+		struct pollfd p = { .fd = pfd, .events = POLLIN };
+		long long left = deadline - now_ms();
+
+		waitpid(c->pid, NULL, WNOHANG);
+		if (left <= 0)
+			break;
+		poll(&p, 1, left < 10 ? (int)left : 10);
+	}
+	close(pfd);
+	return container__pid_alive(c->pid, c->pid_start) ? -1 : 0;
 }
 
 enum ctr_status container__status(struct container *c)

@@ -39,11 +39,29 @@ int container__check_id(const char *id, struct err **err);
 /* Makes <root>/<id> (and root), locked; fails when it exists. */
 int container__create(const char *root, const char *id, struct container **out,
 		      struct err **err);
-/* Reads <root>/<id>/state.json under the lock; "container \"ID\" does not exist". */
+/*
+ * How long a verb waits for another's lock on the container. Every holder but create is
+ * bounded by the guest agent's deadlines (a few requests of agent_timeout_s each); one that
+ * takes longer is stuck, and its waiter says so rather than hanging with it.
+ */
+#define CONTAINER_LOCK_WAIT_S 30
+
+/*
+ * Reads <root>/<id>/state.json under the lock; "container \"ID\" does not exist", or
+ * EBUSY when another command held the lock for CONTAINER_LOCK_WAIT_S.
+ */
 int container__load(const char *root, const char *id, struct container **out,
+		    struct err **err);
+/* The same without the lock, for readers (state, list) and for delete --force: never waits. */
+int container__read(const char *root, const char *id, struct container **out,
 		    struct err **err);
 /* Writes state.json atomically. */
 int container__save(struct container *c, struct err **err);
+/*
+ * SIGKILLs the sandbox process (only if it is still the one recorded: pid and start time)
+ * and waits up to wait_ms for it to be gone; 0 when it is, -1 when it outlived the wait.
+ */
+int container__kill(struct container *c, int wait_ms);
 /* The status now: a created/running/paused container whose sandbox is gone is stopped. */
 enum ctr_status container__status(struct container *c);
 const char *container__status_name(enum ctr_status s);

@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -153,23 +152,23 @@ static struct json_object *annotations(const struct oci_spec *s)
 /* Kills a sandbox and waits (bounded) until it is gone, whoever its parent is. */
 static void kill_sandbox(pid_t pid, unsigned long long start)
 {
-	if (!container__pid_alive(pid, start))
+	struct container c = { .pid = pid, .pid_start = start };
+
+	if (container__kill(&c, KILL_WAIT_MS) < 0)
+		pr_warn("sandbox %d outlived SIGKILL for %d ms", (int)pid, KILL_WAIT_MS);
+}
+
+void lifecycle__agent_settings(const struct globals *g)
+{
+	_cleanup_(config__free) struct kage_config cfg = { 0 };
+	_cleanup_err_ struct err *err = NULL;
+
+	/* A broken settings file must not stop kill or delete: create reports it. */
+	if (config__load(g->config_path, &cfg, &err) < 0) {
+		pr_debug("settings: %s; the guest agent's deadlines are the defaults", err->msg);
 		return;
-	int pfd = syscall(SYS_pidfd_open, pid, 0);
-
-	kill(pid, SIGKILL);
-	/* Our own child (run, a failed create) must be reaped to be gone. */
-	waitpid(pid, NULL, WNOHANG);
-	if (pfd >= 0) {
-		struct pollfd p = { .fd = pfd, .events = POLLIN };
-
-		poll(&p, 1, KILL_WAIT_MS);
-		close(pfd);
 	}
-	for (int i = 0; i < KILL_WAIT_MS / 10 && container__pid_alive(pid, start); i++) {
-		waitpid(pid, NULL, WNOHANG);
-		usleep(10000);
-	}
+	agent__set_timeout(cfg.agent_timeout_s);
 }
 
 static int run_hooks(const struct oci_spec *s, struct container *c, enum oci_hook_kind kind,
@@ -203,6 +202,7 @@ int lifecycle__create(const struct globals *g, struct create_opts *co, pid_t *pi
 		return -1;
 	if (!g->debug)
 		log__set_level(cfg.log_level);
+	agent__set_timeout(cfg.agent_timeout_s);
 	if (sandbox_net__check_spec(spec, err) < 0 || oci_guest__check_namespaces(spec, err) < 0)
 		return -1;
 	oci_guest__warn_unapplied(spec);
@@ -260,6 +260,7 @@ int lifecycle__start(const struct globals *g, const char *id, struct err **err)
 	_cleanup_spec_ struct oci_spec *spec = NULL;
 	_cleanup_close_ int ctl = -1;
 
+	lifecycle__agent_settings(g);
 	if (container__load(g->root, id, &c, err) < 0)
 		return -1;
 	switch (container__status(c)) {
@@ -280,7 +281,7 @@ int lifecycle__start(const struct globals *g, const char *id, struct err **err)
 	if (sandbox_request(c, "network", err) < 0)
 		return err_prefix(err, "start %s", id);
 	ctl = lifecycle__connect(c, AGENT_CTL_PORT, err);
-	if (ctl < 0 || relay__simple_request(ctl, "start", c->process, NULL, err) < 0)
+	if (ctl < 0 || agent__start(ctl, c->process, err) < 0)
 		return err_prefix(err, "start %s", id);
 	c->status = CTR_RUNNING;
 	if (container__save(c, err) < 0)
@@ -292,29 +293,37 @@ int lifecycle__start(const struct globals *g, const char *id, struct err **err)
 /* Every process the agent manages, for kill --all. */
 static int signal_all(int ctl, int sig, struct err **err)
 {
-	struct json_object *req = json_object_new_object(), *resp = NULL, *list;
-	int ret;
+	struct agent_ps ps;
 
-	json_object_object_add(req, "op", json_object_new_string("ps"));
-	ret = agent__request(ctl, req, &resp, err);
-	json_object_put(req);
-	if (ret < 0)
+	if (agent__ps(ctl, false, &ps, err) < 0)
 		return -1;
-	if (json_object_object_get_ex(resp, "processes", &list))
-		for (size_t i = 0; i < json_object_array_length(list); i++) {
-			struct json_object *p = json_object_array_get_idx(list, i), *name, *st;
-			struct json_object *extra = json_object_new_object();
+	for (size_t i = 0; i < ps.n_procs; i++) {
+		_cleanup_err_ struct err *e = NULL;
 
-			if (!json_object_object_get_ex(p, "process", &name) ||
-			    (json_object_object_get_ex(p, "status", &st) &&
-			     !strcmp(json_object_get_string(st), "exited"))) {
-				json_object_put(extra);
-				continue;
-			}
-			json_object_object_add(extra, "signal", json_object_new_int(sig));
-			relay__simple_request(ctl, "signal", json_object_get_string(name), extra, NULL);
-		}
-	json_object_put(resp);
+		/* One that exits meanwhile is not an error: it is what kill asked for. */
+		if (!ps.procs[i].exited && agent__signal(ctl, ps.procs[i].process, sig, &e) < 0)
+			pr_debug("kill --all: %s: %s", ps.procs[i].process, e->msg);
+	}
+	agent_ps__free(&ps);
+	return 0;
+}
+
+/*
+ * SIGKILL ends the whole VM from the host: the guest is not trusted to deliver it. No lock:
+ * a verb wedged on the guest may hold it, and the pid and its start time are checked.
+ */
+static int kill_vm(const struct globals *g, const char *id, struct err **err)
+{
+	_cleanup_container_ struct container *c = NULL;
+
+	if (container__read(g->root, id, &c, err) < 0)
+		return -1;
+	enum ctr_status st = container__status(c);
+
+	if (st != CTR_CREATED && st != CTR_RUNNING && st != CTR_PAUSED)
+		return err_msg(err, "container not running");
+	if (container__kill(c, KILL_WAIT_MS) < 0)
+		return err_errno(err, "kill the sandbox of %s (pid %d)", id, (int)c->pid);
 	return 0;
 }
 
@@ -323,39 +332,53 @@ int lifecycle__kill(const struct globals *g, const char *id, int sig, bool all,
 {
 	_cleanup_container_ struct container *c = NULL;
 	_cleanup_close_ int ctl = -1;
-	struct json_object *extra;
 
+	if (sig == SIGKILL)
+		return kill_vm(g, id, err);
+	lifecycle__agent_settings(g);
 	if (container__load(g->root, id, &c, err) < 0)
 		return -1;
 	enum ctr_status st = container__status(c);
 
 	if (st != CTR_CREATED && st != CTR_RUNNING && st != CTR_PAUSED)
 		return err_msg(err, "container not running");
-	/* A paused guest cannot take a signal; SIGKILL ends the whole VM, as the freezer would. */
-	if (st == CTR_PAUSED) {
-		if (sig == SIGKILL && kill(c->pid, SIGKILL) == 0)
-			return 0;
+	/* A paused guest cannot take a signal; SIGKILL (above) ends the whole VM instead. */
+	if (st == CTR_PAUSED)
 		return err_msg(err, "container %s is paused: resume it first", id);
-	}
 	ctl = lifecycle__connect(c, AGENT_CTL_PORT, err);
-	if (ctl < 0) {
-		/* A VM whose agent no longer answers can still be killed whole. */
-		if (sig == SIGKILL && kill(c->pid, SIGKILL) == 0) {
-			pr_warn("kill %s: %s; killed its sandbox instead", id, (*err)->msg);
-			err_free(err);
-			return 0;
-		}
+	if (ctl < 0)
 		return -1;
-	}
 	if (all)
 		return signal_all(ctl, sig, err);
-	extra = json_object_new_object();
-	json_object_object_add(extra, "signal", json_object_new_int(sig));
-	if (relay__simple_request(ctl, "signal", c->process, extra, err) < 0) {
+	if (agent__signal(ctl, c->process, sig, err) < 0) {
 		if (strstr((*err)->msg, "has exited"))
 			return err_prefix(err, "container not running");
 		return -1;
 	}
+	return 0;
+}
+
+/*
+ * delete --force must finish whatever holds the lock: the sandbox is killed first (without
+ * the lock, its pid checked), which ends any verb talking to its VM, then the lock is
+ * waited for; if it still does not come, the state goes anyway.
+ */
+static int force_load(const struct globals *g, const char *id, struct container **c,
+		      struct err **err)
+{
+	_cleanup_container_ struct container *r = NULL;
+
+	if (container__read(g->root, id, &r, err) < 0)
+		return -1;
+	if (r->status != CTR_STOPPED && container__kill(r, KILL_WAIT_MS) < 0)
+		pr_warn("delete %s: its sandbox (pid %d) outlived SIGKILL", id, (int)r->pid);
+	if (container__load(g->root, id, c, err) == 0)
+		return 0;
+	if ((*err)->errnum != EBUSY)
+		return -1;
+	pr_warn("delete %s: %s; deleting it anyway", id, (*err)->msg);
+	err_free(err);
+	*c = TAKE_PTR(r);
 	return 0;
 }
 
@@ -365,7 +388,7 @@ int lifecycle__delete(const struct globals *g, const char *id, bool force, struc
 	_cleanup_spec_ struct oci_spec *spec = NULL;
 	_cleanup_err_ struct err *spec_err = NULL;
 
-	if (container__load(g->root, id, &c, err) < 0) {
+	if ((force ? force_load(g, id, &c, err) : container__load(g->root, id, &c, err)) < 0) {
 		/* runc: forcing the delete of what is not there is not an error. */
 		if (force && (*err)->errnum == ENOENT) {
 			err_free(err);

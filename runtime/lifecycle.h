@@ -42,6 +42,8 @@ int lifecycle__pause(const struct globals *g, const char *id, bool pause, struct
 int lifecycle__parse_signal(const char *s, struct err **err);
 /* Writes pid (no newline, as runc) to path atomically. */
 int lifecycle__write_pid_file(const char *path, pid_t pid, struct err **err);
+/* The guest agent's deadlines from the settings file (the defaults when it is unusable). */
+void lifecycle__agent_settings(const struct globals *g);
 /* The agent link to a created or running container's VM: its vsock socket. */
 int lifecycle__connect(struct container *c, unsigned int port, struct err **err);
 

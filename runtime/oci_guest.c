@@ -156,16 +156,6 @@ static struct json_object *strings(char *const *v, size_t n)
 	return a;
 }
 
-static int request(int ctl, struct json_object *req, struct err **err)
-{
-	struct json_object *resp = NULL;
-	int ret = agent__request(ctl, req, &resp, err);
-
-	json_object_put(req);
-	json_object_put(resp);
-	return ret;
-}
-
 static struct json_object *op(const char *name)
 {
 	struct json_object *req = json_object_new_object();
@@ -187,7 +177,7 @@ static int mount_req(int ctl, const char *root, const char *source, const char *
 	json_object_object_add(req, "type", json_object_new_string(type));
 	if (options)
 		json_object_object_add(req, "options", options);
-	return request(ctl, req, err);
+	return agent__simple(ctl, req, err);
 }
 
 static void share_mountpoint(unsigned int i, char *buf, size_t size)
@@ -300,7 +290,7 @@ static int devices(int ctl, const struct oci_spec *s, const struct vm_opts *o,
 
 		json_object_object_add(req, "root", json_object_new_string(OCI_GUEST_ROOT));
 		json_object_object_add(req, "defaults", json_object_new_boolean(1));
-		if (request(ctl, req, err) < 0)
+		if (agent__simple(ctl, req, err) < 0)
 			return err_prefix(err, "default devices");
 	}
 	for (size_t i = 0; s->has_linux && i < s->linux_.n_devices; i++) {
@@ -327,7 +317,7 @@ static int devices(int ctl, const struct oci_spec *s, const struct vm_opts *o,
 			json_object_object_add(req, "uid", json_object_new_int64(d->uid));
 		if (d->has_gid)
 			json_object_object_add(req, "gid", json_object_new_int64(d->gid));
-		if (request(ctl, req, err) < 0)
+		if (agent__simple(ctl, req, err) < 0)
 			return err_prefix(err, "device %s", d->path);
 	}
 	return 0;
@@ -344,7 +334,7 @@ static int settings(int ctl, const struct oci_spec *s, struct err **err)
 		if (s->domainname)
 			json_object_object_add(req, "domainname",
 					       json_object_new_string(s->domainname));
-		if (request(ctl, req, err) < 0)
+		if (agent__simple(ctl, req, err) < 0)
 			return -1;
 	}
 	if (s->has_linux && s->linux_.n_sysctl) {
@@ -354,7 +344,7 @@ static int settings(int ctl, const struct oci_spec *s, struct err **err)
 			json_object_object_add(m, s->linux_.sysctl[i].key,
 					       json_object_new_string(s->linux_.sysctl[i].value));
 		json_object_object_add(req, "sysctl", m);
-		if (request(ctl, req, err) < 0)
+		if (agent__simple(ctl, req, err) < 0)
 			return -1;
 	}
 	return 0;

@@ -177,36 +177,17 @@ bool oci_guest__root_is_disk(const struct vm_opts *o)
 static int find_disk(int ctl, const char *serial, char *device, size_t size, int64_t *major,
 		     int64_t *minor, struct err **err)
 {
-	struct json_object *req = json_object_new_object(), *resp = NULL, *v;
-	int ret;
-
-	json_object_object_add(req, "op", json_object_new_string("disk"));
-	json_object_object_add(req, "serial", json_object_new_string(serial));
-	ret = agent__request(ctl, req, &resp, err);
-	json_object_put(req);
-	if (ret < 0)
-		return -1;
-	if (!json_object_object_get_ex(resp, "device", &v) ||
-	    !json_object_is_type(v, json_type_string) ||
-	    (size_t)snprintf(device, size, "%s", json_object_get_string(v)) >= size) {
-		json_object_put(resp);
-		return err_msg(err, "the agent's answer for disk %s names no device", serial);
-	}
-	*major = json_object_object_get_ex(resp, "major", &v) ? json_object_get_int64(v) : -1;
-	*minor = json_object_object_get_ex(resp, "minor", &v) ? json_object_get_int64(v) : -1;
-	json_object_put(resp);
-	if (*major < 0 || *minor < 0)
-		return err_msg(err, "the agent's answer for disk %s has no device number", serial);
+	if (agent__disk(ctl, serial, device, size, major, minor, err) < 0)
+		return err_prefix(err, "disk %s", serial);
 	return 0;
 }
 
 int oci_guest__mount_root_disk(int ctl, const struct oci_spec *s,
 			       const struct sandbox_settings *st, struct err **err)
 {
-	struct json_object *req, *opts = json_object_new_array(), *resp = NULL;
+	struct json_object *req, *opts = json_object_new_array();
 	char device[64];
 	int64_t major, minor;
-	int ret;
 
 	if (find_disk(ctl, ROOT_SERIAL, device, sizeof(device), &major, &minor, err) < 0) {
 		json_object_put(opts);
@@ -228,10 +209,7 @@ int oci_guest__mount_root_disk(int ctl, const struct oci_spec *s,
 	json_object_object_add(req, "target", json_object_new_string(OCI_GUEST_ROOT));
 	json_object_object_add(req, "type", json_object_new_string(st->rootfs_fstype));
 	json_object_object_add(req, "options", opts);
-	ret = agent__request(ctl, req, &resp, err);
-	json_object_put(req);
-	json_object_put(resp);
-	if (ret < 0)
+	if (agent__simple(ctl, req, err) < 0)
 		return err_prefix(err, "rootfs %s (%s)", st->rootfs_block, st->rootfs_fstype);
 	return 0;
 }

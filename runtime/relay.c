@@ -13,8 +13,6 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include <json-c/json.h>
-
 #include "../devices/serial.h"
 #include "../devices/virtio/vsock.h"
 #include "../lib/cleanup.h"
@@ -36,21 +34,6 @@ struct relay {
 	size_t pending_len, pending_off;
 	bool stdin_eof;
 };
-
-int relay__simple_request(int ctl, const char *op, const char *process, struct json_object *extra,
-			  struct err **err)
-{
-	struct json_object *req = extra ? extra : json_object_new_object(), *resp = NULL;
-
-	json_object_object_add(req, "op", json_object_new_string(op));
-	if (process)
-		json_object_object_add(req, "process", json_object_new_string(process));
-	int ret = agent__request(ctl, req, &resp, err);
-
-	json_object_put(req);
-	json_object_put(resp);
-	return ret;
-}
 
 /* Copies one chunk from a stream to our fd; closes the stream at its end. */
 static void pump_out(int *stream, int to)
@@ -108,20 +91,13 @@ static void forward_signal(struct relay *r)
 
 	if (read(r->cfg.sig_fd, &si, sizeof(si)) != sizeof(si))
 		return;
-	struct json_object *extra = json_object_new_object();
-
 	if (si.ssi_signo == SIGWINCH) {
 		if (!r->cfg.tty || r->cfg.winsize_fd < 0 ||
-		    ioctl(r->cfg.winsize_fd, TIOCGWINSZ, &ws) < 0 || !ws.ws_row) {
-			json_object_put(extra);
+		    ioctl(r->cfg.winsize_fd, TIOCGWINSZ, &ws) < 0 || !ws.ws_row)
 			return;
-		}
-		json_object_object_add(extra, "rows", json_object_new_int(ws.ws_row));
-		json_object_object_add(extra, "cols", json_object_new_int(ws.ws_col));
-		relay__simple_request(r->cfg.ctl, "resize", r->cfg.process, extra, &err);
+		agent__resize(r->cfg.ctl, r->cfg.process, ws.ws_row, ws.ws_col, &err);
 	} else {
-		json_object_object_add(extra, "signal", json_object_new_int(si.ssi_signo));
-		relay__simple_request(r->cfg.ctl, "signal", r->cfg.process, extra, &err);
+		agent__signal(r->cfg.ctl, r->cfg.process, si.ssi_signo, &err);
 	}
 	if (err)
 		pr_debug("relay: forwarding signal %u: %s", si.ssi_signo, err->msg);
@@ -129,13 +105,8 @@ static void forward_signal(struct relay *r)
 
 static int take_exit(struct relay *r, struct err **err)
 {
-	struct json_object *resp = NULL, *v;
-
-	if (agent__recv(r->ctl_wait, r->wait_id, &resp, err) < 0)
+	if (agent__wait_recv(r->ctl_wait, r->wait_id, &r->exit_status, err) < 0)
 		return err_prefix(err, "waiting for %s", r->cfg.process);
-	r->exit_status = json_object_object_get_ex(resp, "exit_status", &v) ?
-				 json_object_get_int(v) : 255;
-	json_object_put(resp);
 	close(r->ctl_wait);
 	r->ctl_wait = -1;
 	return 0;
@@ -225,7 +196,6 @@ static int open_stream(struct relay *r, const char *name, struct err **err)
 int relay__attach(const struct relay_cfg *cfg, struct relay **out, struct err **err)
 {
 	struct relay *r = calloc(1, sizeof(*r));
-	struct json_object *req;
 
 	if (!r)
 		return err_errno(err, "relay");
@@ -247,17 +217,13 @@ int relay__attach(const struct relay_cfg *cfg, struct relay **out, struct err **
 	r->ctl_wait = agent_link__connect(cfg->link, AGENT_CTL_PORT, err);
 	if (r->ctl_wait < 0)
 		return -1;
-	req = json_object_new_object();
-	json_object_object_add(req, "op", json_object_new_string("wait"));
-	json_object_object_add(req, "process", json_object_new_string(cfg->process));
-	r->wait_id = agent__send(r->ctl_wait, req, err);
-	json_object_put(req);
+	r->wait_id = agent__wait_send(r->ctl_wait, cfg->process, err);
 	return r->wait_id < 0 ? -1 : 0;
 }
 
 int relay__start(struct relay *r, struct err **err)
 {
-	return relay__simple_request(r->cfg.ctl, "start", r->cfg.process, NULL, err);
+	return agent__start(r->cfg.ctl, r->cfg.process, err);
 }
 
 void relay__free(struct relay *r)

@@ -37,10 +37,4 @@ int relay__start(struct relay *r, struct err **err);
 int relay__run(struct relay *r, struct err **err);
 void relay__free(struct relay *r);
 
-/* Sends op (with "process" when given, and the members of extra, which it takes) and
- * expects a plain ok. */
-struct json_object;
-int relay__simple_request(int ctl, const char *op, const char *process, struct json_object *extra,
-			  struct err **err);
-
 #endif

@@ -142,17 +142,9 @@ static int create_process(struct sandbox *sb, struct err **err)
 	const struct oci_process *p = &spec->process;
 	struct json_object *req = oci_guest__create_request(p, spec->linux_.seccomp, spec, NULL,
 							    true);
-	struct json_object *resp = NULL, *v;
-	int ret = agent__request(sb->ctl, req, &resp, err);
 
-	json_object_put(req);
-	if (ret < 0)
+	if (agent__create(sb->ctl, req, &sb->process, err) < 0)
 		return err_prefix(err, "container process %s", p->args.v[0]);
-	if (json_object_object_get_ex(resp, "process", &v))
-		sb->process = strdup(json_object_get_string(v));
-	json_object_put(resp);
-	if (!sb->process)
-		return err_msg(err, "the agent named no process");
 	return 0;
 }
 
@@ -314,14 +306,11 @@ static void record_exit(struct sandbox *sb, const char *root, int status)
 /* Asks the agent for a clean shutdown (it syncs the guest's filesystems), bounded. */
 static void stop_vm(struct sandbox *sb)
 {
-	struct json_object *req = json_object_new_object();
 	struct pollfd p = { .fd = sb->vm->stop_fd, .events = POLLIN };
 
-	json_object_object_add(req, "op", json_object_new_string("shutdown"));
-	if (sb->ctl < 0 || agent__send(sb->ctl, req, NULL) < 0 ||
-	    poll(&p, 1, SHUTDOWN_WAIT_MS) <= 0)
+	/* The guest's reset is the answer; a guest that does not reset in time is stopped. */
+	if (sb->ctl < 0 || agent__shutdown(sb->ctl, NULL) < 0 || poll(&p, 1, SHUTDOWN_WAIT_MS) <= 0)
 		vm__request_stop(sb->vm, VM_STOP_POWEROFF, "the container has ended");
-	json_object_put(req);
 	vm__wait(sb->vm, NULL);
 }
 

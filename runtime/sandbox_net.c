@@ -133,6 +133,7 @@ static int ask_agent(const struct agent_link *link, struct json_object *req, str
 
 	if (ctl < 0)
 		return -1;
+	/* network is a setup op: the agent may wait for the card and the addresses. */
 	ret = agent__request(ctl, req, &resp, err);
 	json_object_put(resp);
 	return ret;

@@ -111,7 +111,7 @@ static struct json_object *create_request(struct vm_opts *o, struct err **err)
 static int mount_one(int ctl, const char *source, const char *target, const char *type,
 		     const char *opt, struct err **err)
 {
-	struct json_object *req = json_object_new_object(), *resp = NULL;
+	struct json_object *req = json_object_new_object();
 
 	json_object_object_add(req, "op", json_object_new_string("mount"));
 	json_object_object_add(req, "source", json_object_new_string(source));
@@ -119,11 +119,7 @@ static int mount_one(int ctl, const char *source, const char *target, const char
 	json_object_object_add(req, "type", json_object_new_string(type));
 	if (opt)
 		json_object_object_add(req, "options", string_array(&opt, 1));
-	int ret = agent__request(ctl, req, &resp, err);
-
-	json_object_put(req);
-	json_object_put(resp);
-	return ret;
+	return agent__simple(ctl, req, err);
 }
 
 /*
@@ -184,23 +180,15 @@ static int mount_shares(struct vm_opts *o, int ctl, struct err **err)
 /* Mounts the shares, creates the command (held before exec) and returns its name. */
 static int create_command(struct vm_opts *o, int ctl, char **process, struct err **err)
 {
-	struct json_object *req, *resp = NULL, *v;
+	struct json_object *req;
 
 	if (mount_shares(o, ctl, err) < 0)
 		return -1;
 	req = create_request(o, err);
 	if (!req)
 		return -1;
-	int ret = agent__request(ctl, req, &resp, err);
-
-	json_object_put(req);
-	if (ret < 0)
+	if (agent__create(ctl, req, process, err) < 0)
 		return err_prefix(err, "vm run: %s", o->command[0]);
-	if (json_object_object_get_ex(resp, "process", &v))
-		*process = strdup(json_object_get_string(v));
-	json_object_put(resp);
-	if (!*process)
-		return err_msg(err, "vm run: the agent named no process");
 	return 0;
 }
 
@@ -246,12 +234,8 @@ int vm_run__command(struct vm_opts *o, struct vm *vm, struct vsock *vs, struct e
 	}
 	ret = relay__run(r, err);
 	/* The guest's reset ends the VM; no answer is needed (it may not come). */
-	struct json_object *req = json_object_new_object();
-
-	json_object_object_add(req, "op", json_object_new_string("shutdown"));
-	if (ret >= 0 && agent__send(ctl, req, NULL) < 0)
+	if (ret >= 0 && agent__shutdown(ctl, NULL) < 0)
 		vm__request_stop(vm, VM_STOP_POWEROFF, "the agent could not be asked to shut down");
-	json_object_put(req);
 out:
 	if (raw)
 		tcsetattr(STDIN_FILENO, TCSANOW, &saved);

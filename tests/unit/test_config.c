@@ -450,6 +450,37 @@ static void test_resources(void)
 	}
 }
 
+/* agent_timeout_s: the guest agent's deadline, an integer of seconds in a sane range. */
+static void test_agent_timeout(void)
+{
+	struct kage_config c = { 0 };
+	struct err *err = NULL;
+
+	CHECK(parse("{}", &c, &err) == 0 && c.agent_timeout_s == 10, "agent_timeout_s: 10 by default");
+	config__free(&c);
+	CHECK(parse("{\"agent_timeout_s\": 30}", &c, &err) == 0 && c.agent_timeout_s == 30 &&
+		      c.from_file[CONFIG_AGENT_TIMEOUT_S],
+	      "agent_timeout_s: 30 read");
+	config__free(&c);
+	CHECK(parse("{\"agent_timeout_s\": 1}", &c, &err) < 0 &&
+		      msg_has(err, "agent_timeout_s must be between 2 and 600, not 1"),
+	      "agent_timeout_s: 1 refused: %s", err ? err->msg : "");
+	config__free(&c);
+	CHECK(parse("{\"agent_timeout_s\": 601}", &c, &err) < 0 &&
+		      msg_has(err, "agent_timeout_s must be between 2 and 600"),
+	      "agent_timeout_s: 601 refused");
+	config__free(&c);
+	CHECK(parse("{\"agent_timeout_s\": \"5\"}", &c, &err) < 0 &&
+		      msg_has(err, "agent_timeout_s must be an integer, not a string"),
+	      "agent_timeout_s: a string refused: %s", err ? err->msg : "");
+	config__free(&c);
+	CHECK(parse("{\"agent_timeout_s\": 2.5}", &c, &err) < 0 &&
+		      msg_has(err, "agent_timeout_s must be an integer"),
+	      "agent_timeout_s: a fraction refused");
+	config__free(&c);
+	err_free(&err);
+}
+
 int main(void)
 {
 	char log_path[600];
@@ -468,6 +499,7 @@ int main(void)
 	test_share_policy();
 	test_annotations(log_path);
 	test_resources();
+	test_agent_timeout();
 	/* rm -r of the few files made above */
 	const char *names[] = { "opt.json", "env.json", "sys.json", "bad.json", "log" };
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
