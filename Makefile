@@ -125,8 +125,7 @@ $(BUILD)/tests/%.cpio.gz: $(BUILD)/tests/guest/% scripts/mkcpio.py
 
 # The agent's test client speaks the protocol through the host-side client library.
 $(BUILD)/tests/agent-client: tests/helpers/agent-client.c runtime/agent_client.c runtime/agent_reply.c \
-		lib/frame.c
-		lib/err.c lib/log.c lib/io.c | $(BUILD)/deps.mk
+		lib/frame.c lib/err.c lib/log.c lib/io.c | $(BUILD)/deps.mk
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 

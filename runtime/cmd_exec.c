@@ -318,7 +318,7 @@ static int exec_process(const struct globals *g, struct exec_opts *eo, struct er
 	if (st != CTR_RUNNING && st != CTR_CREATED)
 		return err_msg(err, "cannot exec in a container that is %s",
 			       container__status_name(st));
-	if (oci_spec__load(c->bundle, &spec, err) < 0 || load_process(eo, spec, &p, err) < 0)
+	if (lifecycle__spec(c, &spec, err) < 0 || load_process(eo, spec, &p, err) < 0)
 		goto out;
 	if (p.terminal && eo->detach && !eo->console_socket) {
 		err_msg(err, "exec: a detached terminal needs --console-socket");

@@ -287,10 +287,28 @@ static void add_str(struct json_object *o, const char *key, const char *v)
 	json_object_object_add(o, key, v ? json_object_new_string(v) : NULL);
 }
 
+int container__save_file(struct container *c, const char *name, const char *buf, size_t len,
+			 struct err **err)
+{
+	char tmp[PATH_MAX];
+
+	snprintf(tmp, sizeof(tmp), ".%s.%d", name, (int)getpid());
+	_cleanup_close_ int fd = openat(c->lock_fd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW |
+					O_CLOEXEC, 0600);
+
+	if (fd < 0 || io__write_all(fd, buf, len) < 0 || fsync(fd) < 0 ||
+	    renameat(c->lock_fd, tmp, c->lock_fd, name) < 0) {
+		int ret = err_errno(err, "write %s/%s", c->dir, name);
+
+		unlinkat(c->lock_fd, tmp, 0);
+		return ret;
+	}
+	return 0;
+}
+
 int container__save(struct container *c, struct err **err)
 {
 	struct json_object *o = json_object_new_object();
-	char tmp[64];
 
 	json_object_object_add(o, "id", json_object_new_string(c->id));
 	add_str(o, "status", container__status_name(c->status));
@@ -308,17 +326,8 @@ int container__save(struct container *c, struct err **err)
 		json_object_object_add(o, "annotations", json_object_get(c->annotations));
 	const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
 							  JSON_C_TO_STRING_NOSLASHESCAPE);
+	int ret = container__save_file(c, STATE_FILE, text, strlen(text), err);
 
-	snprintf(tmp, sizeof(tmp), ".%s.%d", STATE_FILE, (int)getpid());
-	_cleanup_close_ int fd = openat(c->lock_fd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-					0600);
-	int ret = 0;
-
-	if (fd < 0 || io__write_all(fd, text, strlen(text)) < 0 || fsync(fd) < 0 ||
-	    renameat(c->lock_fd, tmp, c->lock_fd, STATE_FILE) < 0) {
-		ret = err_errno(err, "write %s/" STATE_FILE, c->dir);
-		unlinkat(c->lock_fd, tmp, 0);
-	}
 	json_object_put(o);
 	return ret;
 }

@@ -67,6 +67,9 @@ enum ctr_status container__status(struct container *c);
 const char *container__status_name(enum ctr_status s);
 /* The OCI state: {"ociVersion","id","status","pid","bundle","rootfs","created",...}. */
 struct json_object *container__state_json(struct container *c);
+/* Writes a file of the state directory (0600, whole or not at all), under the lock. */
+int container__save_file(struct container *c, const char *name, const char *buf, size_t len,
+			 struct err **err);
 /* Removes the state directory and everything in it. */
 int container__remove(struct container *c, struct err **err);
 /*

@@ -33,6 +33,9 @@
 #include "sandbox.h"
 #include "sandbox_net.h"
 
+/* The state directory's copy of config.json as create read it. */
+#define SPEC_COPY "config.json"
+
 /* How long delete waits for a killed sandbox to be gone. */
 #define KILL_WAIT_MS 10000
 
@@ -189,13 +192,16 @@ int lifecycle__create(const struct globals *g, struct create_opts *co, pid_t *pi
 	_cleanup_(config__free) struct kage_config cfg = { 0 };
 	struct sandbox_settings ss;
 	char bundle[PATH_MAX];
+	_cleanup_free_ char *spec_text = NULL;
+	size_t spec_len = 0;
 
 	if (container__check_id(co->id, err) < 0)
 		return -1;
 	if (!realpath(co->bundle ? co->bundle : ".", bundle))
 		return err_errno(err, "bundle %s", co->bundle ? co->bundle : ".");
 	/* Everything that can be refused is checked before anything is made. */
-	if (oci_spec__load(bundle, &spec, err) < 0 || config__load(g->config_path, &cfg, err) < 0 ||
+	if (oci_spec__load_from(bundle, bundle, &spec, &spec_text, &spec_len, err) < 0 ||
+	    config__load(g->config_path, &cfg, err) < 0 ||
 	    config__sandbox(&cfg, spec->has_linux && spec->linux_.has_resources ?
 					  &spec->linux_.resources : NULL,
 			    spec->annotations, spec->n_annotations, &ss, err) < 0)
@@ -216,6 +222,11 @@ int lifecycle__create(const struct globals *g, struct create_opts *co, pid_t *pi
 		err_errno(err, "create");
 		goto fail;
 	}
+	/* The spec as created is the container's: start, exec and delete read this copy, so its
+	 * hooks and process defaults cannot change under it through the bundle (as runc keeps
+	 * its config in its state). */
+	if (container__save_file(c, SPEC_COPY, spec_text, spec_len, err) < 0)
+		goto fail;
 
 	char cg[4096];
 
@@ -254,6 +265,20 @@ fail:
 
 static int sandbox_request(struct container *c, const char *what, struct err **err);
 
+int lifecycle__spec(const struct container *c, struct oci_spec **spec, struct err **err)
+{
+	char copy[PATH_MAX];
+
+	*spec = NULL;
+	if (!c->bundle)
+		return err_msg(err, "container %s has no bundle in its state", c->id);
+	snprintf(copy, sizeof(copy), "%s/%s", c->dir, SPEC_COPY);
+	/* A container an older kage created has no copy: its bundle is all there is. */
+	if (access(copy, F_OK) < 0)
+		return oci_spec__load(c->bundle, spec, err);
+	return oci_spec__load_from(c->dir, c->bundle, spec, NULL, NULL, err);
+}
+
 int lifecycle__start(const struct globals *g, const char *id, struct err **err)
 {
 	_cleanup_container_ struct container *c = NULL;
@@ -274,7 +299,7 @@ int lifecycle__start(const struct globals *g, const char *id, struct err **err)
 	default:
 		return err_msg(err, "cannot start a container that is still being created");
 	}
-	if (oci_spec__load(c->bundle, &spec, err) < 0 ||
+	if (lifecycle__spec(c, &spec, err) < 0 ||
 	    run_hooks(spec, c, OCI_HOOK_START_CONTAINER, err) < 0)
 		return -1;
 	/* The network is plugged now: Docker 26 and later move the veth in after create. */
@@ -405,12 +430,15 @@ int lifecycle__delete(const struct globals *g, const char *id, bool force, struc
 	if (st != CTR_STOPPED && c->pid)
 		kill_sandbox(c->pid, c->pid_start);
 	c->status = CTR_STOPPED;
-	if (c->bundle && oci_spec__load(c->bundle, &spec, &spec_err) == 0) {
-		_cleanup_err_ struct err *hook_err = NULL;
+	if (lifecycle__spec(c, &spec, &spec_err) == 0) {
+		_cleanup_err_ struct err *hook_err = NULL, *net_err = NULL;
 
 		/* As runc: poststop failures are logged, the container goes anyway. */
 		if (run_hooks(spec, c, OCI_HOOK_POSTSTOP, &hook_err) < 0)
 			pr_warn("delete %s: %s", id, hook_err->msg);
+		/* A killed sandbox could not take its redirect off a namespace that lives on. */
+		if (sandbox_net__cleanup(spec, &net_err) < 0)
+			pr_warn("delete %s: %s", id, net_err->msg);
 	} else if (spec_err) {
 		pr_debug("delete %s: no poststop hooks: %s", id, spec_err->msg);
 	}

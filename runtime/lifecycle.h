@@ -13,6 +13,7 @@
 #include "cli.h"
 
 struct container;
+struct oci_spec;
 
 struct create_opts {
 	const char *id;
@@ -46,5 +47,8 @@ int lifecycle__write_pid_file(const char *path, pid_t pid, struct err **err);
 void lifecycle__agent_settings(const struct globals *g);
 /* The agent link to a created or running container's VM: its vsock socket. */
 int lifecycle__connect(struct container *c, unsigned int port, struct err **err);
+/* The container's spec as create read it (kept in its state directory), for start, exec and
+ * delete: a bundle changed since does not change the container's hooks or process. */
+int lifecycle__spec(const struct container *c, struct oci_spec **spec, struct err **err);
 
 #endif

@@ -335,24 +335,34 @@ static int read_config(int dirfd, char **buf, size_t *len, struct err **err)
 	return 0;
 }
 
-int oci_spec__load(const char *bundle_dir, struct oci_spec **out, struct err **err)
+int oci_spec__load_from(const char *config_dir, const char *bundle_dir, struct oci_spec **out,
+			char **text, size_t *text_len, struct err **err)
 {
-	_cleanup_close_ int dirfd = open(bundle_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_close_ int dirfd = open(config_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	_cleanup_free_ char *buf = NULL;
 	struct oci_spec *s = NULL;
 	size_t len = 0;
 
 	*out = NULL;
 	if (dirfd < 0)
-		return err_errno(err, "bundle '%s'", bundle_dir);
+		return err_errno(err, "bundle '%s'", config_dir);
 	if (read_config(dirfd, &buf, &len, err) < 0 || oci_spec__parse(buf, len, &s, err) < 0)
-		return err_prefix(err, "bundle '%s'", bundle_dir);
+		return err_prefix(err, "bundle '%s'", config_dir);
 	if (oci_spec__resolve(s, bundle_dir, err) < 0) {
 		oci_spec__free(s);
 		return -1;
 	}
 	*out = s;
+	if (text) {
+		*text = TAKE_PTR(buf);
+		*text_len = len;
+	}
 	return 0;
+}
+
+int oci_spec__load(const char *bundle_dir, struct oci_spec **out, struct err **err)
+{
+	return oci_spec__load_from(bundle_dir, bundle_dir, out, NULL, NULL, err);
 }
 
 void oci_spec__free(struct oci_spec *s)

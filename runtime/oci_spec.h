@@ -241,6 +241,10 @@ struct oci_spec {
  * relative sources of bind mounts absolute against the bundle directory.
  */
 int oci_spec__load(const char *bundle_dir, struct oci_spec **out, struct err **err);
+/* The same from config_dir/config.json (a copy kept elsewhere), its relative paths taken from
+ * bundle_dir; with text, also the exact bytes that were parsed (free them). */
+int oci_spec__load_from(const char *config_dir, const char *bundle_dir, struct oci_spec **out,
+			char **text, size_t *text_len, struct err **err);
 /* Parses and validates a whole config.json; paths stay as written. */
 int oci_spec__parse(const char *json_text, size_t len, struct oci_spec **out, struct err **err);
 /* Makes root.path and relative bind-mount sources absolute (lexically) against bundle_dir. */

@@ -367,11 +367,18 @@ h = lambda n: [{'path': '/bin/sh', 'args': ['sh', '-c', 'cat > $hooks/' + n + '.
 c['hooks'] = {n: h(n) for n in ['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop']}
 "
 k create --bundle "$b" --pid-file "$b/pid" h1 </dev/null >/dev/null 2>&1
+# The bundle is its caller's file and may change after create: the container keeps the hooks
+# it was created with (runc keeps its config in its state), so start and delete run those.
+mkbundle "$b" '["true"]' "
+c['hooks'] = {n: [{'path': '/bin/sh', 'args': ['sh', '-c', 'echo planted-' + n + ' >> $hooks/order']}] for n in ['startContainer', 'poststart', 'poststop']}
+"
 k start h1
 wait_reaped "$(cat "$b/pid")" >/dev/null
 k delete h1
 check "hooks ran in the OCI order" test "$(tr '\n' ' ' <"$hooks/order")" = \
 	"prestart createRuntime createContainer startContainer poststart poststop "
+check "hooks put into the bundle after create did not run ($(grep -c planted "$hooks/order"))" \
+	bash -c "! grep -q planted '$hooks/order'"
 check "each hook got the state on stdin (id h1, pid)" \
 	bash -c "jq -e '.id == \"h1\" and .pid > 0' '$hooks/prestart.json' >/dev/null"
 check "poststop's state says stopped" test "$(jq -r .status "$hooks/poststop.json")" = stopped
