@@ -41,6 +41,8 @@ struct oci_resources;
 
 /* How the guest caches files of the shared rootfs (virtio-fs cache= policy). */
 enum config_fs_cache { CONFIG_FS_CACHE_NONE, CONFIG_FS_CACHE_AUTO, CONFIG_FS_CACHE_ALWAYS };
+/* kill: a call outside a thread's seccomp list ends the sandbox; log: the kernel logs it. */
+enum config_seccomp { CONFIG_SECCOMP_KILL, CONFIG_SECCOMP_LOG };
 
 /*
  * What a guest may make in a shared host directory (devices/fs's enum fs_policy): strict
@@ -60,6 +62,7 @@ enum config_key {
 	CONFIG_ANNOTATIONS_ALLOWED,
 	CONFIG_MAX_VCPUS,
 	CONFIG_MAX_MEMORY_MIB,
+	CONFIG_SECCOMP,
 	CONFIG_NKEYS
 };
 
@@ -79,6 +82,7 @@ struct kage_config {
 	size_t n_annotations_allowed;
 	unsigned int max_vcpus;
 	unsigned int max_memory_mib;
+	enum config_seccomp seccomp;	/* what a sandbox thread's forbidden call does */
 	bool from_file[CONFIG_NKEYS];	/* the settings the file set; the rest are defaults */
 };
 
@@ -100,6 +104,7 @@ struct sandbox_settings {
 	const char *rootfs_block;
 	const char *rootfs_fstype;
 	const char *rootfs_options;	/* comma-separated mount(8) words, or NULL */
+	enum config_seccomp seccomp;
 };
 
 /* The built-in defaults; max_vcpus is the number of online host CPUs. */

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "../lib/log.h"
+#include "../lib/thread_role.h"
 #include "arch.h"
 #include "vm.h"
 
@@ -159,7 +160,7 @@ static void *vcpu_thread(void *arg)
 	char name[16];
 
 	snprintf(name, sizeof(name), "vcpu%u", vcpu->id);
-	pthread_setname_np(pthread_self(), name);
+	thread_role__enter(THREAD_VCPU, name);
 	while (__atomic_load_n(&vcpu->vm->stop, __ATOMIC_ACQUIRE) == VM_RUNNING) {
 		if (ioctl(vcpu->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
