@@ -70,11 +70,15 @@ int filter__main(struct filter *f)
 	struct scmp_arg_cmp get_name = ARG_EQ(0, PR_GET_NAME);
 	struct scmp_arg_cmp add_filter = ARG_EQ(0, SECCOMP_SET_MODE_FILTER);
 
+	struct scmp_arg_cmp unix_pair = ARG_EQ(0, AF_UNIX);
+
 	return filter__allow(f, main_syscalls, FILTER_LEN(main_syscalls)) ?:
 	       filter__allow_ioctls(f, main_ioctls, FILTER_LEN(main_ioctls)) ?:
 	       filter__allow_sockets(f, main_sockets, FILTER_LEN(main_sockets)) ?:
 	       filter__allow_threads(f) ?:
 	       filter__rule(f, SCMP_SYS(prctl), 1, &set_name) ?:
 	       filter__rule(f, SCMP_SYS(prctl), 1, &get_name) ?:
-	       filter__rule(f, SCMP_SYS(seccomp), 1, &add_filter);
+	       filter__rule(f, SCMP_SYS(seccomp), 1, &add_filter) ?:
+	       /* a connection to the agent is one end of a pair served by vsock (vsock_host.c) */
+	       filter__rule(f, SCMP_SYS(socketpair), 1, &unix_pair);
 }
