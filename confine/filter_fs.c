@@ -58,6 +58,8 @@ static const int fs_syscalls[] = {
 	SCMP_SYS(setfsgid),
 	SCMP_SYS(geteuid),
 	SCMP_SYS(getegid),
+	SCMP_SYS(getuid),		/* musl's faccessat(AT_EACCESS) without faccessat2 */
+	SCMP_SYS(getgid),
 	SCMP_SYS(timerfd_settime),	/* the interrupt re-check timer */
 };
 
