@@ -57,7 +57,8 @@ LDFLAGS := -static -Wl,--gc-sections -L$(DEPS)/lib
 LDLIBS := -lseccomp -ljson-c -lfdt -lbearssl -lpthread
 
 # Generic code, then the architecture's arch__* hooks.
-LIB_SRCS := $(wildcard lib/*.c vmm/*.c devices/*.c devices/*/*.c runtime/*.c arch/$(ARCH)/*.c)
+LIB_SRCS := $(wildcard lib/*.c vmm/*.c devices/*.c devices/*/*.c runtime/*.c confine/*.c \
+	arch/$(ARCH)/*.c)
 LIB_SRCS := $(filter-out runtime/main.c,$(LIB_SRCS))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 

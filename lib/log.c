@@ -3,6 +3,7 @@
 #include "io.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -98,4 +99,33 @@ void log__write(enum log_level level, const char *fmt, ...)
 		io__write_all(log_fd, line, n < (int)sizeof(line) ? (size_t)n : sizeof(line) - 1);
 	}
 	errno = saved;
+}
+
+/* Appends s to buf at *len, bounded; quotes and backslashes become '?' for the JSON form. */
+static void append(char *buf, size_t size, size_t *len, const char *s, bool json)
+{
+	for (; *s && *len + 1 < size; s++)
+		buf[(*len)++] = json && (*s == '"' || *s == '\\' || (unsigned char)*s < 0x20) ? '?' : *s;
+	buf[*len] = 0;
+}
+
+void log__write_signal_safe(enum log_level level, const char *msg)
+{
+	char line[1024];
+	size_t len = 0;
+
+	if (log_fmt == LOG_JSON) {
+		append(line, sizeof(line) - 3, &len, "{\"level\":\"", false);
+		append(line, sizeof(line) - 3, &len, level_names[level], false);
+		append(line, sizeof(line) - 3, &len, "\",\"msg\":\"", false);
+		append(line, sizeof(line) - 3, &len, msg, true);
+		append(line, sizeof(line), &len, "\"}", false);
+	} else {
+		append(line, sizeof(line) - 1, &len, log_fd == STDERR_FILENO ? "kage: " : "- ", false);
+		append(line, sizeof(line) - 1, &len, level_names[level], false);
+		append(line, sizeof(line) - 1, &len, log_fd == STDERR_FILENO ? ": " : " ", false);
+		append(line, sizeof(line) - 1, &len, msg, false);
+	}
+	line[len++] = '\n';
+	io__write_all(log_fd, line, len);
 }

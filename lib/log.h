@@ -15,6 +15,9 @@ int log__init(const char *path, enum log_format format, enum log_level level, st
 void log__set_level(enum log_level level);
 enum log_level log__level(void);
 void log__write(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* One line, as log__write() would put it but without its time, and safe in a signal handler:
+ * no allocation, no lock, one write(2). For a message about to end the process. */
+void log__write_signal_safe(enum log_level level, const char *msg);
 
 #define pr_err(...) log__write(LOG_ERROR, __VA_ARGS__)
 #define pr_warn(...) log__write(LOG_WARN, __VA_ARGS__)

@@ -19,6 +19,9 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include <seccomp.h>
+
+#include "../confine/seccomp.h"
 #include "../lib/cleanup.h"
 #include "check.h"
 
@@ -370,6 +373,34 @@ static void check_cgroups(struct probe *p, struct check *c)
 		   "cgroup.subtree_control; on v1, mount them under %s", CGROUP_ROOT);
 }
 
+/* The sandbox's per-thread filters (confine/): each must build; their sizes, for -v. */
+static void check_seccomp(struct probe *p, struct check *c)
+{
+	char sizes[CHECK_TEXT - 64] = "";
+	size_t len = 0;
+
+	(void)p;
+	if (seccomp_api_get() < 1) {
+		set_result(c, CHECK_FAIL, "the kernel has no seccomp filters");
+		set_fix(c, "use a kernel built with CONFIG_SECCOMP_FILTER");
+		return;
+	}
+	for (int r = 0; r < THREAD_ROLES; r++) {
+		_cleanup_err_ struct err *err = NULL;
+		size_t rules, insns;
+
+		if (seccomp__measure(r, &rules, &insns, &err) < 0) {
+			set_result(c, CHECK_FAIL, "%s", err->msg);
+			set_fix(c, "report it: kage's own filters should always build");
+			return;
+		}
+		if (len < sizeof(sizes))
+			len += snprintf(sizes + len, sizeof(sizes) - len, "%s%s %zu rules/%zu BPF",
+					r ? ", " : "", thread_role__name(r), rules, insns);
+	}
+	set_result(c, CHECK_OK, "one per thread role: %s", sizes);
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(struct probe *p, struct check *c);
@@ -383,6 +414,7 @@ static const struct {
 	{ "PVM", check_pvm },
 	{ "TUN device", check_tun },
 	{ "cgroups", check_cgroups },
+	{ "seccomp filters", check_seccomp },
 };
 _Static_assert(ARRAY_SIZE(checks) <= CHECK_MAX, "struct check_report holds every check");
 

@@ -377,7 +377,8 @@ static int run_command(struct vm_opts *o, struct err **err)
 	int rc = -1;
 
 	vm_run__block_signals();
-	if (vm_cli__create(o, &vm, &vs, err) < 0 || vm__start(vm, err) < 0)
+	if (vm_run__confine(err) < 0 || vm_cli__create(o, &vm, &vs, err) < 0 ||
+	    vm__start(vm, err) < 0)
 		goto out;
 	rc = vm_run__command(o, vm, vs, err);
 	if (rc < 0)

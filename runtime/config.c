@@ -39,12 +39,18 @@ static const char *const key_names[CONFIG_NKEYS] = {
 	[CONFIG_MAX_VCPUS] = "max_vcpus",
 	[CONFIG_MAX_MEMORY_MIB] = "max_memory_mib",
 	[CONFIG_AGENT_TIMEOUT_S] = "agent_timeout_s",
+	[CONFIG_SECCOMP] = "seccomp",
 };
 
 static const char *const fs_cache_names[] = {
 	[CONFIG_FS_CACHE_NONE] = "none",
 	[CONFIG_FS_CACHE_AUTO] = "auto",
 	[CONFIG_FS_CACHE_ALWAYS] = "always",
+};
+
+static const char *const seccomp_names[] = {
+	[CONFIG_SECCOMP_KILL] = "kill",
+	[CONFIG_SECCOMP_LOG] = "log",
 };
 
 static const char *const share_policy_names[] = {
@@ -120,6 +126,7 @@ int config__defaults(struct kage_config *c, struct err **err)
 	c->log_level = LOG_INFO;
 	c->fs_cache = CONFIG_FS_CACHE_AUTO;
 	c->share_policy = CONFIG_SHARE_STRICT;
+	c->seccomp = CONFIG_SECCOMP_KILL;
 	c->max_vcpus = cpus < 1 ? 1 : cpus > CONFIG_VCPUS_LIMIT ? CONFIG_VCPUS_LIMIT : cpus;
 	c->max_memory_mib = 8192;
 	c->agent_timeout_s = CONFIG_AGENT_TIMEOUT_DEFAULT_S;
@@ -289,6 +296,12 @@ static int read_setting(const char *name, enum config_key k, struct json_object 
 				&idx, err) < 0)
 			return -1;
 		c->share_policy = idx;
+		return 0;
+	case CONFIG_SECCOMP:
+		if (read_choice(name, key, v, seccomp_names, ARRAY_SIZE(seccomp_names), &idx,
+				err) < 0)
+			return -1;
+		c->seccomp = idx;
 		return 0;
 	case CONFIG_ANNOTATIONS_ALLOWED:
 		return read_annotations(name, key, v, c, err);
@@ -495,6 +508,7 @@ static struct json_object *setting_value(const struct kage_config *c, enum confi
 	case CONFIG_MAX_VCPUS: return json_object_new_int64(c->max_vcpus);
 	case CONFIG_MAX_MEMORY_MIB: return json_object_new_int64(c->max_memory_mib);
 	case CONFIG_AGENT_TIMEOUT_S: return json_object_new_int64(c->agent_timeout_s);
+	case CONFIG_SECCOMP: return json_object_new_string(seccomp_names[c->seccomp]);
 	case CONFIG_ANNOTATIONS_ALLOWED:
 		a = json_object_new_array();
 		for (size_t i = 0; a && i < c->n_annotations_allowed; i++) {
@@ -557,6 +571,7 @@ void config__sandbox_defaults(const struct kage_config *c, struct sandbox_settin
 	out->rootfs_block = NULL;
 	out->rootfs_fstype = CONFIG_ROOTFS_FSTYPE_DEFAULT;
 	out->rootfs_options = NULL;
+	out->seccomp = c->seccomp;
 }
 
 /* Reads a decimal number with nothing around it: "4", never "+4", " 4" or "4k". */

@@ -45,6 +45,8 @@ struct oci_resources;
 
 /* How the guest caches files of the shared rootfs (virtio-fs cache= policy). */
 enum config_fs_cache { CONFIG_FS_CACHE_NONE, CONFIG_FS_CACHE_AUTO, CONFIG_FS_CACHE_ALWAYS };
+/* kill: a call outside a thread's seccomp list ends the sandbox; log: the kernel logs it. */
+enum config_seccomp { CONFIG_SECCOMP_KILL, CONFIG_SECCOMP_LOG };
 
 /*
  * What a guest may make in a shared host directory (devices/fs's enum fs_policy): strict
@@ -65,6 +67,7 @@ enum config_key {
 	CONFIG_MAX_VCPUS,
 	CONFIG_MAX_MEMORY_MIB,
 	CONFIG_AGENT_TIMEOUT_S,
+	CONFIG_SECCOMP,
 	CONFIG_NKEYS
 };
 
@@ -85,6 +88,7 @@ struct kage_config {
 	unsigned int max_vcpus;
 	unsigned int max_memory_mib;
 	unsigned int agent_timeout_s;	/* the guest agent's deadline for ordinary requests */
+	enum config_seccomp seccomp;	/* what a sandbox thread's forbidden call does */
 	bool from_file[CONFIG_NKEYS];	/* the settings the file set; the rest are defaults */
 };
 
@@ -106,6 +110,7 @@ struct sandbox_settings {
 	const char *rootfs_block;
 	const char *rootfs_fstype;
 	const char *rootfs_options;	/* comma-separated mount(8) words, or NULL */
+	enum config_seccomp seccomp;
 };
 
 /* The built-in defaults; max_vcpus is the number of online host CPUs. */

@@ -22,6 +22,7 @@
 
 #include <json-c/json.h>
 
+#include "../confine/seccomp.h"
 #include "../devices/fs/fuse_server.h"
 #include "../devices/virtio/vsock.h"
 #include "../lib/cleanup.h"
@@ -357,6 +358,16 @@ int sandbox__release(struct sandbox_args *a, struct err **err)
 	return 0;
 }
 
+static int sandbox_seccomp_setup(const struct sandbox_args *a, struct err **err)
+{
+	enum seccomp_mode mode;
+
+	if (seccomp__mode_from_env(a->settings.seccomp == CONFIG_SECCOMP_LOG ? SECCOMP_MODE_LOG :
+				   SECCOMP_MODE_KILL, &mode, err) < 0)
+		return -1;
+	return seccomp__setup(mode, err);
+}
+
 /* The sandbox's life; returns its exit status. */
 static int sandbox_main(struct sandbox_args *a, const char *root, int notify, int creator)
 {
@@ -367,7 +378,8 @@ static int sandbox_main(struct sandbox_args *a, const char *root, int notify, in
 	prctl(PR_SET_NAME, "kage-sandbox");
 	if (chdir("/") < 0)
 		pr_debug("sandbox: chdir /: %s", strerror(errno));
-	if (build(&sb, &err) < 0) {
+	/* Before any thread starts: each enters its role, and its seccomp filter, as it starts. */
+	if (sandbox_seccomp_setup(a, &err) < 0 || build(&sb, &err) < 0) {
 		tell_parent(notify, "error", err ? err->msg : "failed");
 		if (sb.vm) {
 			vm__request_stop(sb.vm, VM_STOP_SIGNAL, "the container could not be created");
@@ -389,7 +401,8 @@ static int sandbox_main(struct sandbox_args *a, const char *root, int notify, in
 		goto out;
 	}
 	close(creator);
-	status = relay__run(sb.relay, &err);
+	/* The container exists: this thread only relays from now on, under its filter. */
+	status = seccomp__enter(THREAD_MAIN, &err) < 0 ? -1 : relay__run(sb.relay, &err);
 	if (status < 0) {
 		pr_err("container %s: %s", a->c->id, err ? err->msg : "failed");
 		status = 255;

@@ -22,6 +22,7 @@
 #include "../lib/cleanup.h"
 #include "../lib/io.h"
 #include "../lib/log.h"
+#include "../lib/thread_role.h"
 #include "oci_spec.h"
 
 #define DNS_QUERY_MAX 4096	/* the guest's forwarder sends no more; anything else is junk */
@@ -102,6 +103,7 @@ static void *run(void *arg)
 {
 	struct fwd *f = arg;
 
+	thread_role__enter(THREAD_DNS, "kage-dns");
 	for (;;) {
 		int conn = accept4(f->listen_fd, NULL, NULL, SOCK_CLOEXEC);
 

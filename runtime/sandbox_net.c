@@ -19,6 +19,7 @@
 #include "../lib/cleanup.h"
 #include "../lib/log.h"
 #include "../lib/netlink.h"
+#include "../lib/thread_role.h"
 #include "agent_client.h"
 #include "agent_link.h"
 #include "net_host.h"
@@ -162,6 +163,7 @@ static void *watch_links(void *arg)
 	struct watch *w = arg;
 	char buf[8192];
 
+	thread_role__enter(THREAD_NETWATCH, "kage-netwatch");
 	for (;;) {
 		ssize_t n = recv(w->fd, buf, sizeof(buf), 0);
 

@@ -89,6 +89,9 @@ void vm_devices__free(struct vm_opts *o);
 int vm_run__command(struct vm_opts *o, struct vm *vm, struct vsock *vs, struct err **err);
 /* Blocks the signals the relay forwards; before any VM thread exists, so they inherit it. */
 void vm_run__block_signals(void);
+/* Before the VM's threads start: each gets its role's seccomp filter (KAGE_SECCOMP=log to
+ * debug); vm_run__command's relay gets the main thread's. */
+int vm_run__confine(struct err **err);
 /* The signals a relay forwards to its process. */
 void vm_run__forwarded(sigset_t *mask);
 /* The embedded guest kernel and initramfs, in cfg (cmd_vm.c: the images live in the binary). */

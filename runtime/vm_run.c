@@ -19,6 +19,7 @@
 
 #include <json-c/json.h>
 
+#include "../confine/seccomp.h"
 #include "../devices/serial.h"
 #include "../devices/virtio/vsock.h"
 #include "../lib/cleanup.h"
@@ -211,7 +212,9 @@ int vm_run__command(struct vm_opts *o, struct vm *vm, struct vsock *vs, struct e
 	if (sig_fd < 0)
 		return err_errno(err, "signalfd");
 	ctl = agent_link__connect(&link, AGENT_CTL_PORT, err);
-	if (ctl < 0 || create_command(o, ctl, &process, err) < 0)
+	/* From here this thread only relays: it gets its seccomp filter (vm_run__confine). */
+	if (ctl < 0 || create_command(o, ctl, &process, err) < 0 ||
+	    seccomp__enter(THREAD_MAIN, err) < 0)
 		return -1;
 
 	struct relay_cfg cfg = {
@@ -241,6 +244,15 @@ out:
 		tcsetattr(STDIN_FILENO, TCSANOW, &saved);
 	relay__free(r);
 	return ret;
+}
+
+int vm_run__confine(struct err **err)
+{
+	enum seccomp_mode mode;
+
+	if (seccomp__mode_from_env(SECCOMP_MODE_KILL, &mode, err) < 0)
+		return -1;
+	return seccomp__setup(mode, err);
 }
 
 void vm_run__forwarded(sigset_t *mask)

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "../lib/log.h"
+#include "../lib/thread_role.h"
 
 #define STOP_EVENT UINT64_MAX
 
@@ -124,7 +125,7 @@ static void *loop_thread(void *arg)
 	struct epoll_event evs[16];
 
 	/* Named threads let `top -H` and bench/blk tell the VMM's own work from the guest's. */
-	pthread_setname_np(pthread_self(), "kage-loop");
+	thread_role__enter(THREAD_LOOP, "kage-loop");
 	for (;;) {
 		int n = epoll_wait(l->epfd, evs, 16, -1);
 

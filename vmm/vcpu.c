@@ -8,9 +8,11 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "../lib/log.h"
+#include "../lib/thread_role.h"
 #include "arch.h"
 #include "vm.h"
 
@@ -159,7 +161,8 @@ static void *vcpu_thread(void *arg)
 	char name[16];
 
 	snprintf(name, sizeof(name), "vcpu%u", vcpu->id);
-	pthread_setname_np(pthread_self(), name);
+	thread_role__enter(THREAD_VCPU, name);
+	__atomic_store_n(&vcpu->tid, (int)syscall(SYS_gettid), __ATOMIC_RELEASE);
 	while (__atomic_load_n(&vcpu->vm->stop, __ATOMIC_ACQUIRE) == VM_RUNNING) {
 		if (ioctl(vcpu->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
@@ -199,12 +202,18 @@ int vcpu__start(struct vcpu *vcpu, struct err **err)
 
 void vcpu__kick(struct vcpu *vcpu)
 {
+	int tid;
+
 	if (!vcpu->run)
 		return;
-	/* immediate_exit covers a kick that lands just before the thread enters KVM_RUN. */
+	/* immediate_exit covers a kick that lands just before the thread enters KVM_RUN, or
+	 * before it has a tid to signal. */
 	__atomic_store_n(&vcpu->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
-	if (vcpu->started)
-		pthread_kill(vcpu->thread, SIG_KICK);
+	tid = __atomic_load_n(&vcpu->tid, __ATOMIC_ACQUIRE);
+	/* tgkill, not pthread_kill (musl's is tkill, which names no process): the sandbox's
+	 * threads may signal their own process only (confine/filter_common.c). */
+	if (vcpu->started && tid > 0)
+		syscall(SYS_tgkill, getpid(), tid, SIG_KICK);
 }
 
 void vcpu__destroy(struct vcpu *vcpu)

@@ -42,6 +42,7 @@ struct vcpu {
 	int fd;
 	struct kvm_run *run;
 	pthread_t thread;
+	int tid;		/* the thread's kernel id once it runs, for the kick; 0 before */
 	bool started;
 };
 

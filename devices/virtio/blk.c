@@ -27,6 +27,7 @@
 
 #include "../../lib/cleanup.h"
 #include "../../lib/log.h"
+#include "../../lib/thread_role.h"
 
 /* Enough to keep a disk busy while one request waits on a flush; threads are cheap. */
 #define BLK_WORKERS 4
@@ -99,7 +100,7 @@ static void *blk_worker(void *arg)
 	struct blk *b = w->b;
 	struct virtio_dev *dev = &b->dev;
 
-	pthread_setname_np(pthread_self(), "blk-io");
+	thread_role__enter(THREAD_BLK, "blk-io");
 
 	pthread_mutex_lock(&dev->lock);
 	while (!b->quit) {

@@ -14,6 +14,7 @@
 #include <sys/resource.h>
 
 #include "../../lib/log.h"
+#include "../../lib/thread_role.h"
 
 #define FS_QUEUE_HIPRIO 0
 #define FS_QUEUE_REQUEST 1
@@ -77,7 +78,7 @@ static void *worker(void *arg)
 	struct virtio_fs *fs = arg;
 	struct virtq_chain *ch = malloc(sizeof(*ch));
 
-	pthread_setname_np(pthread_self(), "fs-io");
+	thread_role__enter(THREAD_FS, "fs-io");
 
 	if (!ch) {
 		pr_err("virtio-fs: no memory for a worker");

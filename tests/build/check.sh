@@ -62,6 +62,8 @@ for name in "KVM device" "KVM access" "KVM API version" "KVM capabilities" "KVM 
 	"hardware virtualization" "PVM" "TUN device" "cgroups"; do
 	check "--verbose lists '$name'" grep -qE "^\[(FAIL| ok |warn|skip)\] $name: " <<<"$verbose"
 done
+contains "--verbose gives each thread role's seccomp filter size" "$verbose" \
+	"[ ok ] seccomp filters: one per thread role: main "
 contains "-v is --verbose" "$("$KAGE" check -v 2>&1)" "] KVM device: "
 
 if [ -e /sys/module/kvm_pvm ]; then

@@ -1,4 +1,4 @@
-// sources: devices/virtio/net.c devices/virtio/net_rx.c devices/virtio/net_tx.c devices/virtio/queue.c devices/virtio/virtio.c vmm/loop.c vmm/gmem.c lib/err.c lib/log.c lib/io.c
+// sources: devices/virtio/net.c devices/virtio/net_rx.c devices/virtio/net_tx.c devices/virtio/queue.c devices/virtio/virtio.c vmm/loop.c lib/thread_role.c vmm/gmem.c lib/err.c lib/log.c lib/io.c
 // libs: -ljson-c -lpthread
 /*
  * virtio-net driven by a hostile guest: the input gives descriptor chains for both queues

@@ -1,4 +1,4 @@
-// sources: devices/virtio/vsock.c devices/virtio/vsock_host.c devices/virtio/queue.c devices/virtio/virtio.c vmm/loop.c vmm/gmem.c lib/err.c lib/log.c lib/io.c
+// sources: devices/virtio/vsock.c devices/virtio/vsock_host.c devices/virtio/queue.c devices/virtio/virtio.c vmm/loop.c lib/thread_role.c vmm/gmem.c lib/err.c lib/log.c lib/io.c
 // libs: -ljson-c -lpthread
 /*
  * The vsock packet parser fed arbitrary bytes split into arbitrary segments: it must accept

@@ -56,6 +56,7 @@ static void test_defaults(void)
 	CHECK(c.default_vcpus == 1 && c.default_memory_mib == 256, "1 vCPU, 256 MiB");
 	CHECK(!strcmp(c.kernel_params, "") && c.log_level == LOG_INFO, "no kernel params, info");
 	CHECK(c.fs_cache == CONFIG_FS_CACHE_AUTO, "fs_cache auto");
+	CHECK(c.seccomp == CONFIG_SECCOMP_KILL, "seccomp kill");
 	CHECK(c.n_annotations_allowed == 2 && !strcmp(c.annotations_allowed[0], CONFIG_ANN_VCPUS) &&
 		      !strcmp(c.annotations_allowed[1], CONFIG_ANN_MEMORY) &&
 		      !c.annotations_allowed[2],
@@ -96,6 +97,15 @@ static void test_parse(void)
 	      "annotations_allowed replaced, not merged");
 	CHECK(c.from_file[CONFIG_DEFAULT_VCPUS] && c.from_file[CONFIG_ANNOTATIONS_ALLOWED],
 	      "sources marked");
+	config__free(&c);
+
+	CHECK(parse("{\"seccomp\": \"log\"}", &c, &err) == 0 && c.seccomp == CONFIG_SECCOMP_LOG,
+	      "seccomp log read: %s", err ? err->msg : "ok");
+	config__free(&c);
+	CHECK(parse("{\"seccomp\": \"off\"}", &c, &err) < 0 &&
+		      msg_has(err, "seccomp: unknown value 'off' (one of kill, log)"),
+	      "a bad seccomp value names the field: %s", err ? err->msg : "");
+	err_free(&err);
 	config__free(&c);
 
 	CHECK(parse("{\"default_vcpu\": 2}", &c, &err) < 0 &&
