@@ -118,7 +118,7 @@ ip netns add kage-t2
 ip link add kt2-host type veth peer name kt2-ctr netns kage-t2
 ip -n kage-t2 link set kt2-ctr up
 ip -n kage-t2 addr add 10.78.0.2/24 dev kt2-ctr
-redirects() { ip netns exec kage-t2 tc filter show dev kt2-ctr ingress 2>&1 | grep -c matchall; }
+redirects() { ip netns exec kage-t2 tc filter show dev kt2-ctr ingress 2>&1 | grep -c mirred; }
 for how in exits killed; do
 	b2=$base/b2-$how
 	mkdir -p "$b2"
