@@ -304,8 +304,15 @@ static int set_limits(struct jail *j, struct err **err)
 	/* No core file: it would hold guest memory (MADV_DONTDUMP too, vmm/gmem.c). */
 	if (setrlimit(RLIMIT_CORE, &none) < 0)
 		return err_errno(err, "jail: RLIMIT_CORE");
-	if (j->nofile && setrlimit(RLIMIT_NOFILE, &nofile) < 0)
+	if (!j->nofile || setrlimit(RLIMIT_NOFILE, &nofile) == 0)
+		return 0;
+	/* Raising the hard limit takes CAP_SYS_RESOURCE, which a container may not give us. */
+	if (errno != EPERM || getrlimit(RLIMIT_NOFILE, &nofile) < 0)
 		return err_errno(err, "jail: RLIMIT_NOFILE %llu", (unsigned long long)j->nofile);
+	degrade(j, "RLIMIT_NOFILE stays at the hard limit kage was given (no CAP_SYS_RESOURCE)");
+	nofile.rlim_cur = nofile.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &nofile) < 0)
+		return err_errno(err, "jail: RLIMIT_NOFILE");
 	return 0;
 }
 
