@@ -56,7 +56,6 @@ struct sandbox {
 	struct relay *relay;
 	struct sandbox_net net;
 	char vsock_path[4096];
-	char jail_dir[PATH_MAX];
 };
 
 static int fs_cache(enum config_fs_cache c)
@@ -248,12 +247,13 @@ static int jail(struct sandbox *sb, struct err **err)
 {
 	const struct oci_spec *s = sb->a->spec;
 	struct container *c = sb->a->c;
+	char dir[PATH_MAX];
 	struct jail j;
 
-	if ((size_t)snprintf(sb->jail_dir, sizeof(sb->jail_dir), "%s/jail", c->dir) >=
-	    sizeof(sb->jail_dir))
+	/* Its mountpoint: in the state directory, which `kage delete` removes. */
+	if ((size_t)snprintf(dir, sizeof(dir), "%s/jail", c->dir) >= sizeof(dir))
 		return err_msg(err, "state directory %s: path too long", c->dir);
-	jail__init(&j, sb->jail_dir);
+	jail__init(&j, dir);
 	if (jail__expose(&j, "/dev/kvm", 0, err) < 0 || jail__expose(&j, "/dev/null", 0, err) < 0 ||
 	    jail__expose(&j, c->dir, 0, err) < 0)
 		return -1;
