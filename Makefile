@@ -50,11 +50,20 @@ $(BUILD)/kernel.mk: scripts/build-kernel.sh guest/kernel/$(ARCH).config $(KERNEL
 WARN := -Wall -Wextra -Wno-unused-parameter -Wshadow -Wformat=2 -Wmissing-prototypes \
 	-Wstrict-prototypes -Wvla -Wno-format-nonliteral
 BASE_CFLAGS := -std=gnu11 -g -D_GNU_SOURCE -fno-strict-aliasing $(WARN) -Werror
-CFLAGS := $(BASE_CFLAGS) -O2 -ffunction-sections -fdata-sections -fstack-protector-strong
+CFLAGS := $(BASE_CFLAGS) -O2 -ffunction-sections -fdata-sections -fstack-protector-strong -fPIE
 CPPFLAGS := -isystem $(DEPS)/kinc -isystem $(DEPS)/include -MMD -MP \
 	-DKAGE_VERSION='"$(KAGE_VERSION)"' -DKAGE_COMMIT='"$(KAGE_COMMIT)"'
 LDFLAGS := -static -Wl,--gc-sections -L$(DEPS)/lib
 LDLIBS := -lseccomp -ljson-c -lfdt -lbearssl -lpthread
+# build/kage itself is static-pie: one file still, but loaded at a random address (ASLR),
+# so a memory bug in the sandbox's device code cannot aim at fixed code addresses. musl-gcc's
+# specs know no -static-pie (they come last and always name a dynamic linker), so the link
+# runs the real gcc with a copy of them that starts from rcrt1.o, musl's self-relocating
+# start, and links without an interpreter. `=`: read when the link runs, after `make setup`.
+MUSL_GCC = $(shell command -v musl-gcc)
+MUSL_SPECS = $(shell sed -n 's/.*-specs "\([^"]*\)".*/\1/p' $(MUSL_GCC))
+MUSL_REALGCC = $(shell sed -n 's/.*REALGCC:-\([^}]*\)}.*/\1/p' $(MUSL_GCC))
+KAGE_LDFLAGS := -specs $(BUILD)/static-pie.specs -Wl,--gc-sections -L$(DEPS)/lib
 
 # Generic code, then the architecture's arch__* hooks.
 LIB_SRCS := $(wildcard lib/*.c vmm/*.c devices/*.c devices/*/*.c runtime/*.c confine/*.c \
@@ -108,8 +117,16 @@ $(BUILD)/obj/%.o: %.c | $(BUILD)/deps.mk
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
-$(BUILD)/kage: $(BUILD)/obj/runtime/main.o $(LIB_OBJS) $(BUILD)/obj/embed.o
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(BUILD)/static-pie.specs: Makefile | $(BUILD)/.setup
+	@mkdir -p $(dir $@)
+	sed -e 's|/Scrt1\.o|/rcrt1.o|' \
+		-e 's|^-dynamic-linker [^ ]* -nostdlib|-nostdlib -static -pie --no-dynamic-linker -z text|' \
+		$(MUSL_SPECS) >$@
+	@grep -q rcrt1.o $@ && grep -q -- --no-dynamic-linker $@ || \
+		{ echo "$(MUSL_SPECS): not the musl-gcc specs this build knows"; rm -f $@; exit 1; }
+
+$(BUILD)/kage: $(BUILD)/obj/runtime/main.o $(LIB_OBJS) $(BUILD)/obj/embed.o $(BUILD)/static-pie.specs
+	$(MUSL_REALGCC) $(KAGE_LDFLAGS) -o $@ $(filter %.o,$^) $(LDLIBS)
 
 # Test helpers that run inside the test host: static too, so they need nothing from its libc.
 HELPERS := $(patsubst tests/helpers/%.c,$(BUILD)/tests/%,$(wildcard tests/helpers/*.c))

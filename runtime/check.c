@@ -22,6 +22,7 @@
 #include <seccomp.h>
 
 #include "../confine/seccomp.h"
+#include "../confine/jail.h"
 #include "../lib/cleanup.h"
 #include "check.h"
 
@@ -401,6 +402,29 @@ static void check_seccomp(struct probe *p, struct check *c)
 	set_result(c, CHECK_OK, "one per thread role: %s", sizes);
 }
 
+/* Whether a sandbox can jail itself here (confine/jail.c), tried in a child. */
+static void check_jail(struct probe *p, struct check *c)
+{
+	char why[CHECK_TEXT / 2];
+	int r = jail__probe(why, sizeof(why));
+
+	if (r == 0) {
+		set_result(c, CHECK_OK, "mount namespace on an empty root (pivot_root), IPC and "
+			   "UTS namespaces, no_new_privs, capabilities dropped");
+	} else if (r > 0) {
+		set_result(c, CHECK_WARN, "sandboxes are jailed with less: %s", why);
+		set_fix(c, "a kernel with CONFIG_IPC_NS and CONFIG_UTS_NS, and a root filesystem "
+			   "that is not the initramfs, give the whole jail");
+	} else if (geteuid() != 0) {
+		set_result(c, CHECK_WARN, "not probed: only root can build the jail (%s)", why);
+		set_fix(c, "run `kage check` as root, as kage runs containers");
+	} else {
+		set_result(c, CHECK_FAIL, "a sandbox cannot jail itself: %s", why);
+		set_fix(c, "kage needs mount namespaces, tmpfs and pivot_root or chroot; in a "
+			   "container, run kage privileged");
+	}
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(struct probe *p, struct check *c);
@@ -415,6 +439,7 @@ static const struct {
 	{ "TUN device", check_tun },
 	{ "cgroups", check_cgroups },
 	{ "seccomp filters", check_seccomp },
+	{ "sandbox jail", check_jail },
 };
 _Static_assert(ARRAY_SIZE(checks) <= CHECK_MAX, "struct check_report holds every check");
 

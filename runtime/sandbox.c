@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/capability.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -22,8 +23,10 @@
 
 #include <json-c/json.h>
 
+#include "../confine/jail.h"
 #include "../confine/seccomp.h"
 #include "../devices/fs/fuse_server.h"
+#include "../devices/virtio/fs.h"
 #include "../devices/virtio/vsock.h"
 #include "../lib/cleanup.h"
 #include "../lib/io.h"
@@ -224,6 +227,71 @@ static int join_cgroup(const struct sandbox_args *a, struct err **err)
 	return cgroup__join(a->c->cgroup, &l, err);
 }
 
+/*
+ * What the sandbox still opens by path once jailed, bound at the same paths: /dev/kvm, the
+ * shares and disks (read-only where the guest only reads), the state directory (sockets,
+ * state.json for record_exit, the bound files), the spec's bind-mounted files (setup matches
+ * them with their entries by inode), the resolv.conf the DNS forwarder reads at start, and
+ * /dev/null (create's stdio goes there). Capabilities beyond the FUSE server's: NET_ADMIN
+ * for the start's network plug (rtnetlink, tc), MKNOD and SETFCAP where a share serves a
+ * guest's root as runc would (the container's own rootfs).
+ */
+static int jail(struct sandbox *sb, struct err **err)
+{
+	const struct oci_spec *s = sb->a->spec;
+	struct container *c = sb->a->c;
+	char dir[PATH_MAX];
+	struct jail j;
+
+	/* Its mountpoint: in the state directory, which `kage delete` removes. */
+	if ((size_t)snprintf(dir, sizeof(dir), "%s/jail", c->dir) >= sizeof(dir))
+		return err_msg(err, "state directory %s: path too long", c->dir);
+	jail__init(&j, dir);
+	if (jail__expose(&j, "/dev/kvm", 0, err) < 0 || jail__expose(&j, "/dev/null", 0, err) < 0 ||
+	    jail__expose(&j, c->dir, 0, err) < 0)
+		return -1;
+	for (unsigned int i = 0; i < sb->o.nr_shares; i++) {
+		const struct vm_share *sh = &sb->o.shares[i];
+
+		if (jail__expose(&j, sh->host_path, sh->readonly ? JAIL_RO : 0, err) < 0)
+			return -1;
+		if (sh->policy == FS_POLICY_RUNC) {
+			jail__keep_cap(&j, CAP_MKNOD);
+			jail__keep_cap(&j, CAP_SETFCAP);
+		}
+	}
+	for (unsigned int i = 0; i < sb->o.nr_disks; i++)
+		if (jail__expose(&j, sb->o.disks[i].path, sb->o.disks[i].readonly ? JAIL_RO : 0,
+				 err) < 0)
+			return -1;
+	for (size_t i = 0; i < s->n_mounts; i++) {
+		const struct oci_mount *m = &s->mounts[i];
+		struct stat st;
+
+		if (!oci_guest__is_bind(m) || !m->source || stat(m->source, &st) < 0 ||
+		    !S_ISREG(st.st_mode))
+			continue;
+		if (jail__expose(&j, m->source, oci_guest__is_ro(m) ? JAIL_RO : 0, err) < 0)
+			return -1;
+	}
+	if (sb->net.tap_ifindex)
+		jail__keep_cap(&j, CAP_NET_ADMIN);
+	j.nofile = virtio_fs__nofile(sb->o.nr_shares);
+	/* Read now: /sys is not in the jail. */
+	vcpu__probe_host();
+	/* The state directory's O_PATH fd would lead out: reopened inside when needed. */
+	if (c->path_fd >= 0) {
+		close(c->path_fd);
+		c->path_fd = -1;
+	}
+	if (jail__enter(&j, err) < 0)
+		return -1;
+	if (j.degraded[0])
+		pr_warn("sandbox: jailed with less than it should: %s (see `kage check`)",
+			j.degraded);
+	return 0;
+}
+
 /* Everything up to a created container: VM up, guest set up, process held before exec. */
 static int build(struct sandbox *sb, struct err **err)
 {
@@ -231,8 +299,6 @@ static int build(struct sandbox *sb, struct err **err)
 	char files[PATH_MAX];
 	sigset_t mask;
 
-	if (container__sock_path(a->c, "vsock.sock", sb->vsock_path, sizeof(sb->vsock_path), err) < 0)
-		return -1;
 	/* First, so that every thread of the VMM starts in the container's cgroup. */
 	if (join_cgroup(a, err) < 0)
 		return -1;
@@ -261,6 +327,11 @@ static int build(struct sandbox *sb, struct err **err)
 	if (a->spec->process.terminal && sandbox__open_console(a->console_socket, &sb->tty, err) < 0)
 		return -1;
 	if (listen_control(sb, err) < 0)
+		return -1;
+	/* Still one thread: no VM thread, DNS forwarder or link watcher exists yet. */
+	if (jail(sb, err) < 0)
+		return -1;
+	if (container__sock_path(a->c, "vsock.sock", sb->vsock_path, sizeof(sb->vsock_path), err) < 0)
 		return -1;
 
 	vm_run__block_signals();

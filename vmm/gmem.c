@@ -20,6 +20,8 @@ int gmem__add(struct gmem *m, uint64_t gpa, uint64_t size, struct err **err)
 		return err_errno(err, "map %llu MiB of guest memory", (unsigned long long)(size >> 20));
 	/* Merging identical pages across sandboxes is a side channel; never offer it. */
 	madvise(host, size, MADV_UNMERGEABLE);
+	/* A core dump of the VMM must not carry the guest's memory (its secrets) to the host. */
+	madvise(host, size, MADV_DONTDUMP);
 	m->regions[m->nr++] = (struct gmem_region){ .gpa = gpa, .size = size, .host = host };
 	return 0;
 }

@@ -24,11 +24,22 @@ static void kick_handler(int sig)
 	(void)sig;
 }
 
+/* Whether the host's KVM is PVM, for the hint on a failed KVM_RUN: -1 until probed. */
+static int host_pvm = -1;
+
+void vcpu__probe_host(void)
+{
+	host_pvm = access("/sys/module/kvm_pvm", F_OK) == 0;
+}
+
 int vcpu__install_kick_handler(struct err **err)
 {
 	/* No SA_RESTART: the point is that KVM_RUN returns EINTR. */
 	struct sigaction sa = { .sa_handler = kick_handler };
 
+	/* Before the vCPU threads; a jailed sandbox probed before its jail hid /sys. */
+	if (host_pvm < 0)
+		vcpu__probe_host();
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(SIG_KICK, &sa, NULL) < 0)
 		return err_errno(err, "install the vCPU kick handler");
@@ -57,7 +68,7 @@ int vcpu__create(struct vm *vm, unsigned int id, struct err **err)
 /* PVM's emulator cannot run stock kernels; say so instead of a bare emulation error. */
 static const char *pvm_hint(void)
 {
-	if (access("/sys/module/kvm_pvm", F_OK) == 0)
+	if (host_pvm == 1)
 		return " (this host's KVM is PVM (kvm_pvm), which runs only PVM-enabled guest "
 		       "kernels: a stock kernel falls into its instruction emulator; run kage on "
 		       "a host with VT-x/AMD-V, see `kage check`)";

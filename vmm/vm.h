@@ -138,5 +138,8 @@ int vcpu__start(struct vcpu *vcpu, struct err **err);
 void vcpu__kick(struct vcpu *vcpu);
 void vcpu__destroy(struct vcpu *vcpu);
 int vcpu__install_kick_handler(struct err **err);
+/* Looks at the host's KVM (is it PVM?) for later error hints; the sandbox calls it before
+ * its jail hides /sys, anyone else gets it from vcpu__install_kick_handler. */
+void vcpu__probe_host(void);
 
 #endif

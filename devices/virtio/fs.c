@@ -15,6 +15,8 @@
 
 #include "../../lib/log.h"
 #include "../../lib/thread_role.h"
+/* FS_MAX_INODES and FS_MAX_HANDLES: the server's caps size the fd limit. */
+#include "../fs/fs_int.h"
 
 #define FS_QUEUE_HIPRIO 0
 #define FS_QUEUE_REQUEST 1
@@ -157,28 +159,56 @@ static const struct virtio_dev_ops fs_ops = {
 	.reset = fs_reset,
 };
 
+/* The sandbox's own fds besides the shares': disks, taps, sockets, the relay's streams. */
+#define NOFILE_BASE 4096
+
+/* fs.nr_open, the most RLIMIT_NOFILE may be; read once, while /proc is still there. */
+static rlim_t nr_open(void)
+{
+	static rlim_t n;
+	unsigned long v = 0;
+	FILE *f;
+
+	if (n)
+		return n;
+	f = fopen("/proc/sys/fs/nr_open", "re");
+	if (f && fscanf(f, "%lu", &v) == 1 && v)
+		n = v;
+	else
+		n = RLIM_INFINITY;
+	if (f)
+		fclose(f);
+	return n;
+}
+
 /*
  * Every inode the guest holds is an O_PATH fd here, and a guest keeps every inode it has seen
- * while its dentry cache lasts: a tar of a few thousand files would hit the usual 1024 or
- * 4096. Ask for what the kernel allows (fs.nr_open, as root), else for the hard limit.
+ * while its dentry cache lasts (a tar of a few thousand files passes the usual 1024 or 4096).
+ * A share holds at most FS_MAX_INODES inodes and FS_MAX_HANDLES open files, so that is what
+ * each needs; fs.nr_open caps it.
  */
+rlim_t virtio_fs__nofile(unsigned int nr_shares)
+{
+	rlim_t need = NOFILE_BASE + (rlim_t)nr_shares * (FS_MAX_INODES + FS_MAX_HANDLES);
+
+	return need < nr_open() ? need : nr_open();
+}
+
+/* Without a limit set for all the shares (the sandbox sets one), one share's, as root can. */
 static void raise_nofile(void)
 {
 	struct rlimit lim;
-	unsigned long nr_open = 0;
-	FILE *f = fopen("/proc/sys/fs/nr_open", "re");
+	rlim_t want = virtio_fs__nofile(1);
 
-	if (f) {
-		if (fscanf(f, "%lu", &nr_open) != 1)
-			nr_open = 0;
-		fclose(f);
-	}
-	if (nr_open) {
-		lim.rlim_cur = lim.rlim_max = nr_open;
-		if (setrlimit(RLIMIT_NOFILE, &lim) == 0)
+	if (getrlimit(RLIMIT_NOFILE, &lim) < 0)
+		return;
+	if (lim.rlim_max < want) {
+		struct rlimit more = { want, want };
+
+		if (setrlimit(RLIMIT_NOFILE, &more) == 0)
 			return;
 	}
-	if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
+	if (lim.rlim_cur < lim.rlim_max) {
 		lim.rlim_cur = lim.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &lim);
 	}

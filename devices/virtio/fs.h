@@ -6,6 +6,8 @@
 #ifndef KAGE_DEVICES_VIRTIO_FS_H
 #define KAGE_DEVICES_VIRTIO_FS_H
 
+#include <sys/resource.h>
+
 #include "../../lib/err.h"
 #include "../fs/fuse_server.h"
 #include "virtio.h"
@@ -17,6 +19,8 @@ struct virtio_fs;
 int virtio_fs__create(struct virtio_fs **out, const char *tag, const struct fs_share_opts *o,
 		      struct err **err);
 struct virtio_dev *virtio_fs__dev(struct virtio_fs *fs);
+/* The RLIMIT_NOFILE that nr_shares shares can need at most, within fs.nr_open. */
+rlim_t virtio_fs__nofile(unsigned int nr_shares);
 void virtio_fs__destroy(void *fs);
 
 #endif

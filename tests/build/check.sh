@@ -59,12 +59,15 @@ check "the default output lists only FAIL and warn lines" \
 	bash -c '! grep -qE "^\[( ok |skip)\]" <<<"$1"' _ "$out"
 
 for name in "KVM device" "KVM access" "KVM API version" "KVM capabilities" "KVM vCPU limits" \
-	"hardware virtualization" "PVM" "TUN device" "cgroups"; do
+	"hardware virtualization" "PVM" "TUN device" "cgroups" "sandbox jail"; do
 	check "--verbose lists '$name'" grep -qE "^\[(FAIL| ok |warn|skip)\] $name: " <<<"$verbose"
 done
 contains "--verbose gives each thread role's seccomp filter size" "$verbose" \
 	"[ ok ] seccomp filters: one per thread role: main "
 contains "-v is --verbose" "$("$KAGE" check -v 2>&1)" "] KVM device: "
+# The jail probe's child leaves nothing behind it.
+check "the jail probe leaves no directory in /tmp" \
+	bash -c "! ls -d /tmp/kage-jail-probe.* 2>/dev/null"
 
 if [ -e /sys/module/kvm_pvm ]; then
 	contains "names PVM" "$out" "[FAIL] PVM: this host's KVM is PVM (kvm_pvm)"

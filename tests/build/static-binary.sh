@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# build/kage is one static musl binary: no dynamic section, runs from an empty chroot, and
-# carries the libraries the build compiled (their versions as the source packages give them).
+# build/kage is one static-pie musl binary: position independent (loaded at a random address),
+# yet with no interpreter and no shared library; it runs from an empty chroot and carries the
+# libraries the build compiled (their versions as the source packages give them).
 . "$(dirname "$0")/../lib.sh"
 
 [ -x "$KAGE" ] || { not_ok "build/kage exists (run make)"; finish; }
-contains "file(1) says statically linked" "$(file -L "$KAGE")" "statically linked"
-check "no dynamic section, no interpreter" \
-	bash -c "! readelf -lW '$KAGE' | grep -q INTERP && readelf -d '$KAGE' | grep -q 'no dynamic section'"
+contains "file(1) says static-pie linked" "$(file -L "$KAGE")" "static-pie linked"
+contains "ELF type DYN: position independent" "$(readelf -hW "$KAGE")" "DYN (Position-Independent Executable file)"
+# A static-pie keeps a dynamic section for its own relocations, but needs nothing to load it.
+check "no interpreter, no shared library needed" \
+	bash -c "! readelf -lW '$KAGE' | grep -q INTERP && ! readelf -dW '$KAGE' | grep -q NEEDED"
 
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
