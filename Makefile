@@ -179,7 +179,7 @@ san: unit-bins
 # only the units those tests use, so the TSan build stays small. A report fails the test:
 # tests/run sets TSAN_OPTIONS (halt_on_error, exitcode 66).
 TSAN_TESTS := test_blk_dev test_fuse_hostile
-TSAN_SRCS := lib/err.c lib/log.c lib/io.c vmm/gmem.c vmm/loop.c devices/virtio/queue.c \
+TSAN_SRCS := lib/err.c lib/log.c lib/io.c lib/thread_role.c vmm/gmem.c vmm/loop.c devices/virtio/queue.c \
 	devices/virtio/virtio.c devices/virtio/blk.c devices/virtio/blk_req.c $(wildcard devices/fs/*.c)
 TSAN_FLAGS := -fsanitize=thread -fno-omit-frame-pointer
 TSAN_CFLAGS := $(BASE_CFLAGS) -O1 $(TSAN_FLAGS) -Wno-unknown-warning-option -MMD -MP
