@@ -34,6 +34,8 @@ static const int main_syscalls[] = {
 	SCMP_SYS(getsockopt),
 	SCMP_SYS(shutdown),
 	SCMP_SYS(unlink),		/* the DNS forwarder's stale socket */
+	SCMP_SYS(umask),		/* the DNS forwarder's socket is bound 0600 (io__bind_private) */
+	SCMP_SYS(chmod),		/* and made so on filesystems whose ACLs add bits back */
 	SCMP_SYS(open),			/* state.json, /dev/null for a released stdio */
 	SCMP_SYS(openat),
 	SCMP_SYS(fstat),
