@@ -71,6 +71,16 @@ seed("fuzz_agent_req", "create-seccomp", js({
                              {"names": ["clone"], "action": "allow",
                               "args": [{"index": 0, "value": 2114060288, "value_two": 0,
                                         "op": "masked_eq"}]}]}}))
+seed("fuzz_agent_req", "create-userns-cgroup", js(dict(
+    create, namespaces=["mount", "pid", "cgroup", "user"], rootfs_propagation="rshared",
+    uid_map=[{"container_id": 0, "host_id": 100000, "size": 65536}],
+    gid_map=[{"container_id": 0, "host_id": 100000, "size": 65536},
+             {"container_id": 65536, "host_id": 5, "size": 1}],
+    cgroup={"pids.max": "12", "cpu.weight": "20", "cpuset.cpus": "0", "memory.low": "33554432"},
+    devices=[{"allow": False, "type": "a", "major": -1, "minor": -1, "access": "rwm"},
+             {"allow": True, "type": "c", "major": 1, "minor": 3, "access": "rwm"},
+             {"allow": True, "type": "b", "major": 254, "minor": -1, "access": "r"}])))
+seed("fuzz_agent_req", "create-cgroup-escape", js(dict(create, cgroup={"../pids.max": "1"})))
 seed("fuzz_agent_req", "create-bad-env", js({"v": 1, "id": 9, "op": "create", "args": ["/a"], "env": ["=x"]}))
 seed("fuzz_agent_req", "mount-virtiofs", js({"v": 1, "id": 7, "op": "mount", "source": "share0",
                                              "target": "/mnt/data", "type": "virtiofs",
@@ -353,6 +363,16 @@ seed("fuzz_mmio", "config-space", dev + r("config", 0) + r(0x104, 4) + r(0x107, 
 seed("fuzz_mmio", "queue-outside-memory", dev + negotiate + w("queue_num", 8)
      + w("desc_hi", 1) + w("queue_ready", 1) + r("status"))
 seed("fuzz_mmio", "odd-widths", dev + r("status", 4) + w("status", 1, 5) + r(0x071, 0))
+
+
+# ---- fuzz_agent_reply: the first byte picks the op, the rest is the reply frame's body.
+seed("fuzz_agent_reply", 'create', bytes([0]) + b'{"id":1,"ok":true,"process":"p1"}')
+seed("fuzz_agent_reply", 'disk', bytes([4]) + b'{"id":1,"ok":true,"device":"/dev/vda","major":254,"minor":0}')
+seed("fuzz_agent_reply", 'error', bytes([0]) + b'{"id":1,"ok":false,"error":"exec: no-such-command: No such file or directory"}')
+seed("fuzz_agent_reply", 'frame-error', bytes([1]) + b'{"ok":false,"error":"frame: length 0 out of range (1..1048576)"}')
+seed("fuzz_agent_reply", 'ps-all', bytes([1]) + b'{"id":1,"ok":true,"processes":[{"process":"p1","pid":213,"args":["sh","-c","sleep 1000"],"status":"running","terminal":false}],"all":[{"pid":1,"ppid":0,"state":"S","comm":"init"},{"pid":213,"ppid":1,"state":"S","comm":"sleep"}]}')
+seed("fuzz_agent_reply", 'wait-exit', bytes([2]) + b'{"id":1,"ok":true,"exit_code":7,"exit_status":7}')
+seed("fuzz_agent_reply", 'wait-signal', bytes([2]) + b'{"id":1,"ok":true,"signal":9,"exit_status":137}')
 
 
 def main():
