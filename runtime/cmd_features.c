@@ -65,11 +65,12 @@ static const char *hook_at(size_t i)
 }
 
 /* The namespaces really applied: the network is the VM's card, the rest the guest's own for
- * the container; user (warned about) and time (refused) are not. */
+ * the container; time (refused) is not. */
 static const char *namespace_at(size_t i)
 {
 	static const enum oci_ns_type applied[] = { OCI_NS_PID, OCI_NS_NETWORK, OCI_NS_MOUNT,
-						     OCI_NS_IPC, OCI_NS_UTS, OCI_NS_CGROUP };
+						     OCI_NS_IPC, OCI_NS_UTS, OCI_NS_CGROUP,
+						     OCI_NS_USER };
 
 	return i < ARRAY_SIZE(applied) ? oci_ns__name(applied[i]) : NULL;
 }

@@ -209,7 +209,8 @@ int lifecycle__create(const struct globals *g, struct create_opts *co, pid_t *pi
 	if (!g->debug)
 		log__set_level(cfg.log_level);
 	agent__set_timeout(cfg.agent_timeout_s);
-	if (sandbox_net__check_spec(spec, err) < 0 || oci_guest__check_namespaces(spec, err) < 0)
+	if (sandbox_net__check_spec(spec, err) < 0 || oci_guest__check_namespaces(spec, err) < 0 ||
+	    oci_guest__check_user(spec, err) < 0)
 		return -1;
 	oci_guest__warn_unapplied(spec);
 	if (container__create(g->root, co->id, &c, err) < 0)

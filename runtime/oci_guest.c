@@ -143,7 +143,7 @@ int oci_guest__plan(const struct oci_spec *s, const struct sandbox_settings *st,
 	for (size_t i = 0; i < s->n_mounts; i++)
 		if (oci_guest__is_bind(&s->mounts[i]) &&
 		    bind_share(o, &s->mounts[i], files, &bind, err) < 0)
-			return -1;
+			return err_prefix(err, "mounts[%zu] on %s", i, s->mounts[i].destination);
 	return 0;
 }
 
@@ -414,7 +414,7 @@ static struct json_object *guest_namespaces(const struct oci_spec *s)
 {
 	static const char *const names[OCI_NS_NTYPES] = {
 		[OCI_NS_PID] = "pid", [OCI_NS_IPC] = "ipc", [OCI_NS_UTS] = "uts",
-		[OCI_NS_CGROUP] = "cgroup",
+		[OCI_NS_CGROUP] = "cgroup", [OCI_NS_USER] = "user",
 	};
 	struct json_object *a = json_object_new_array();
 
@@ -446,6 +446,10 @@ static void container_part(struct json_object *req, const struct oci_spec *init_
 	l = &init_of->linux_;
 	json_object_object_add(req, "masked", strings(l->masked_paths.v, l->masked_paths.n));
 	json_object_object_add(req, "readonly", strings(l->readonly_paths.v, l->readonly_paths.n));
+	if (l->rootfs_propagation)
+		json_object_object_add(req, "rootfs_propagation",
+				       json_object_new_string(l->rootfs_propagation));
+	oci_guest__user_namespace(req, init_of);
 }
 
 struct json_object *oci_guest__create_request(const struct oci_process *p,
@@ -499,17 +503,6 @@ struct json_object *oci_guest__create_request(const struct oci_process *p,
 
 void oci_guest__warn_unapplied(const struct oci_spec *s)
 {
-	const struct oci_linux *l = &s->linux_;
-	bool userns = false;
-
-	for (size_t i = 0; s->has_linux && i < l->n_namespaces; i++)
-		userns |= l->namespaces[i].type == OCI_NS_USER;
-	if (s->has_linux && (userns || l->n_uid_mappings || l->n_gid_mappings))
-		pr_warn("config.json: the user namespace and its uid/gid mappings are not applied: "
-			"the container's ids are the guest's own, and the VM is the boundary");
-	if (s->has_linux && l->has_resources && l->resources.has_pids_limit)
-		pr_warn("config.json: linux.resources.pids.limit is not applied: the container's "
-			"processes live in the guest, not on the host");
 	if (s->process.apparmor_profile && *s->process.apparmor_profile)
 		pr_warn("config.json: process.apparmorProfile '%s' is not applied: the guest "
 			"kernel has no AppArmor", s->process.apparmor_profile);

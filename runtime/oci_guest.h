@@ -74,6 +74,23 @@ struct json_object *oci_guest__create_request(const struct oci_process *p,
 					      const struct oci_seccomp *sc,
 					      const struct oci_spec *init_of, const char *join,
 					      bool want_stdin);
+/*
+ * oci_guest_cgroup.c. The container's cgroup v2 files inside the guest from the spec's
+ * linux.resources (create's "cgroup"), for a VM of vcpus vCPUs.
+ */
+struct json_object *oci_guest__cgroup(const struct oci_spec *s, unsigned int vcpus);
+/* Whether s asks for a user namespace; its maps into req (create's uid_map and gid_map). */
+bool oci_guest__has_userns(const struct oci_spec *s);
+void oci_guest__user_namespace(struct json_object *req, const struct oci_spec *s);
+/*
+ * The spec's device rules for the guest's device controller (create's "devices"), runc's
+ * default devices allowed after them, a block device the VM got as a disk under the guest's
+ * number for it (over ctl); *out NULL when the spec has no rules.
+ */
+int oci_guest__device_rules(int ctl, const struct oci_spec *s, const struct vm_opts *o,
+			    struct json_object **out, struct err **err);
+/* Mappings without a user namespace, or one without mappings: refused, naming the field. */
+int oci_guest__check_user(const struct oci_spec *s, struct err **err);
 /* The spec's namespaces that a VM cannot give (a path to join, time), refused at create. */
 int oci_guest__check_namespaces(const struct oci_spec *s, struct err **err);
 

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include <json-c/json.h>
 
@@ -64,6 +65,15 @@ static bool allows_all(const struct oci_spec *s)
 			return true;
 	}
 	return false;
+}
+
+static bool host_has_block(int64_t major, int64_t minor)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/sys/dev/block/%lld:%lld", (long long)major,
+		 (long long)minor);
+	return access(path, F_OK) == 0;
 }
 
 /*
@@ -152,7 +162,10 @@ int oci_guest__plan_disks(const struct oci_spec *s, const struct sandbox_setting
 		snprintf(d->serial, sizeof(d->serial), ROOT_SERIAL);
 	}
 	for (size_t i = 0; s->has_linux && i < s->linux_.n_devices; i++) {
-		if (s->linux_.devices[i].type != 'b')
+		const struct oci_device *dev = &s->linux_.devices[i];
+
+		/* One the host lacks is only a node in the container, as runc makes it. */
+		if (dev->type != 'b' || !host_has_block(dev->major, dev->minor))
 			continue;
 		/* Handing the host's every disk to a guest would be runc's privileged, not ours. */
 		if (allows_all(s)) {

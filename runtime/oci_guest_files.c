@@ -115,7 +115,7 @@ int oci_guest__share_files(const struct oci_spec *s, const char *files, struct e
 	for (i = 0; i < s->n_mounts; i++)
 		if (oci_guest__is_bind(&s->mounts[i]) && s->mounts[i].source &&
 		    bind_one(files, &s->mounts[i], i, err) < 0)
-			return -1;
+			return err_prefix(err, "mounts[%zu] on %s", i, s->mounts[i].destination);
 	/* Nothing more to create there: a guest's CREATE in a rw share meets EROFS. */
 	if (mount(NULL, files, NULL, MS_REMOUNT | MS_RDONLY | TMPFS_FLAGS, NULL) < 0)
 		return err_errno(err, "read-only %s", files);

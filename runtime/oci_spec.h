@@ -154,6 +154,8 @@ struct oci_resources {
 	int64_t pids_limit;
 	struct oci_device_rule *devices;
 	size_t n_devices;
+	struct oci_kv *unified;	/* cgroup v2 file names (checked) and values */
+	size_t n_unified;
 };
 
 enum oci_seccomp_action {

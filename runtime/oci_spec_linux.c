@@ -246,6 +246,23 @@ static int parse_cpu(struct json_object *r, const char *path, struct oci_resourc
 	return 0;
 }
 
+/*
+ * "controller.file" as the cgroup v2 filesystem names them: no path, nothing to climb, and
+ * none of the core's cgroup.* files, which move processes and controllers, not limits.
+ */
+static bool cgroup_file_name(const char *k)
+{
+	const char *dot = strchr(k, '.');
+
+	if (!dot || dot == k || !dot[1] || strlen(k) > 64 || !strncmp(k, "cgroup.", 7))
+		return false;
+	for (; *k; k++)
+		if (!((*k >= 'a' && *k <= 'z') || (*k >= '0' && *k <= '9') || *k == '_' ||
+		      *k == '.'))
+			return false;
+	return true;
+}
+
 static int parse_resources(struct json_object *o, const char *path, struct oci_linux *l,
 			   struct err **err)
 {
@@ -274,6 +291,13 @@ static int parse_resources(struct json_object *o, const char *path, struct oci_l
 			return oci_fail(err, oci_path_key(p, sp, "limit"), "missing");
 		res->has_pids_limit = true;
 	}
+	if (oci_map(r, p, "unified", &res->unified, &res->n_unified, err) < 0)
+		return -1;
+	for (size_t i = 0; i < res->n_unified; i++)
+		if (!cgroup_file_name(res->unified[i].key))
+			return oci_fail(err, oci_path_key(sp, p, "unified"),
+					"'%s' is not a cgroup v2 file name (controller.file)",
+					res->unified[i].key);
 	/* kage does not throttle block I/O, but a well-formed section is no reason to fail */
 	v = oci_get(r, "blockIO");
 	return v ? oci_want_object(v, oci_path_key(sp, p, "blockIO"), err) : 0;
@@ -358,6 +382,7 @@ void oci_linux__free(struct oci_linux *l)
 	free(l->resources.cpu_cpus);
 	free(l->resources.cpu_mems);
 	free(l->resources.devices);
+	oci_kv__free(l->resources.unified, l->resources.n_unified);
 	oci_kv__free(l->sysctl, l->n_sysctl);
 	if (l->seccomp)
 		oci_seccomp__free(l->seccomp);

@@ -147,6 +147,16 @@ static int create_process(struct sandbox *sb, struct err **err)
 	struct json_object *req = oci_guest__create_request(p, spec->linux_.seccomp, spec, NULL,
 							    true);
 
+	struct json_object *rules;
+
+	json_object_object_add(req, "cgroup", oci_guest__cgroup(spec, sb->o.cfg.nr_vcpus));
+	if (oci_guest__device_rules(sb->ctl, spec, &sb->o, &rules, err) < 0) {
+		json_object_put(req);
+		return -1;
+	}
+	if (rules)
+		json_object_object_add(req, "devices", rules);
+
 	if (agent__create(sb->ctl, req, &sb->process, err) < 0)
 		return err_prefix(err, "container process %s", p->args.v[0]);
 	return 0;

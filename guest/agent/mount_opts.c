@@ -48,18 +48,24 @@ static bool flag_word(const char *w, struct mount_opts *o)
 	return false;
 }
 
+unsigned long mount_opts__propagation(const char *word)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(propagation_words); i++)
+		if (!strcmp(word, propagation_words[i].word))
+			return propagation_words[i].flags;
+	return 0;
+}
+
 static int propagation_word(const char *w, struct mount_opts *o, struct err **err)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(propagation_words); i++) {
-		if (strcmp(w, propagation_words[i].word))
-			continue;
-		if (o->npropagation == MOUNT_MAX_PROPAGATION)
-			return err_msg(err, "more than %d propagation options",
-				       MOUNT_MAX_PROPAGATION);
-		o->propagation[o->npropagation++] = propagation_words[i].flags;
-		return 1;
-	}
-	return 0;
+	unsigned long flags = mount_opts__propagation(w);
+
+	if (!flags)
+		return 0;
+	if (o->npropagation == MOUNT_MAX_PROPAGATION)
+		return err_msg(err, "more than %d propagation options", MOUNT_MAX_PROPAGATION);
+	o->propagation[o->npropagation++] = flags;
+	return 1;
 }
 
 static int data_word(const char *w, struct mount_opts *o, struct err **err)

@@ -22,5 +22,7 @@ struct mount_opts {
 };
 
 int mount_opts__parse(char *const *words, struct mount_opts *o, struct err **err);
+/* A propagation word's flags (MS_SHARED | MS_REC for "rshared"), or 0 for another word. */
+unsigned long mount_opts__propagation(const char *word);
 
 #endif

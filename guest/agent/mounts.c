@@ -143,6 +143,33 @@ int mounts__parse_line(char *line, struct mount_line *m)
 	return 0;
 }
 
+int mounts__parse_info_line(char *line, struct mountinfo_line *m)
+{
+	char *f = line, *next;
+
+	/* mount id, parent id, major:minor, root; then the point */
+	for (int i = 0; i < 4; i++) {
+		f = strchr(f, ' ');
+		if (!f)
+			return -1;
+		f++;
+	}
+	m->point = f;
+	if (!(f = unescape_field(f)) || !(f = strchr(f, ' ')))
+		return -1;
+	m->shared = m->unbindable = false;
+	/* the optional fields, up to the lone "-" */
+	for (f++; *f && strncmp(f, "- ", 2); f = next) {
+		next = strchr(f, ' ');
+		if (!next)
+			return -1;
+		*next++ = 0;
+		m->shared |= !strncmp(f, "shared:", 7);
+		m->unbindable |= !strcmp(f, "unbindable");
+	}
+	return *f ? 0 : -1;
+}
+
 void mounts__unmount_all(void)
 {
 	_cleanup_fclose_ FILE *f = fopen("/proc/self/mounts", "re");

@@ -21,4 +21,11 @@ struct mount_line {
 };
 int mounts__parse_line(char *line, struct mount_line *m);
 
+/* One line of /proc/self/mountinfo: the point (unescaped) and its propagation tags. */
+struct mountinfo_line {
+	const char *point;
+	bool shared, unbindable;
+};
+int mounts__parse_info_line(char *line, struct mountinfo_line *m);
+
 #endif

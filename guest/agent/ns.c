@@ -18,14 +18,17 @@
 #include "settings.h"
 #include "spawn.h"
 
-/* The order an exec joins them in: the mount namespace last, as it changes the root. */
+/*
+ * The order an exec joins them in: the mount namespace late, as it changes the root; the user
+ * namespace last, as the init made it last (spawn.c), owning none of the others.
+ */
 static const struct {
 	const char *name, *proc;
 	int flag;
 } kinds[NS_KINDS] = {
 	{ "ipc", "ipc", CLONE_NEWIPC },	   { "uts", "uts", CLONE_NEWUTS },
 	{ "cgroup", "cgroup", CLONE_NEWCGROUP }, { "pid", "pid", CLONE_NEWPID },
-	{ "mount", "mnt", CLONE_NEWNS },
+	{ "mount", "mnt", CLONE_NEWNS },   { "user", "user", CLONE_NEWUSER },
 };
 
 int ns__parse(struct json_object *req, unsigned int *flags, struct err **err)
@@ -41,7 +44,7 @@ int ns__parse(struct json_object *req, unsigned int *flags, struct err **err)
 			;
 		if (i == NS_KINDS)
 			return err_msg(err, "'namespaces': unknown namespace '%s' (one of mount, "
-				       "pid, ipc, uts, cgroup)", *n);
+				       "pid, ipc, uts, cgroup, user)", *n);
 		*flags |= kinds[i].flag;
 	}
 	/* A container's namespaces are entered through its root, which needs its own mounts. */
@@ -123,7 +126,8 @@ static int join(const struct ns_fork *nf, struct err **err)
 
 int ns__child(const struct proc_spec *s, const struct ns_fork *nf, struct err **err)
 {
-	unsigned int flags = s->ns_new & ~CLONE_NEWPID;
+	/* PID: made in the parent; user: by spawn.c once the root is entered */
+	unsigned int flags = s->ns_new & ~(CLONE_NEWPID | CLONE_NEWUSER);
 
 	if (!s->ns_new)
 		return 0;

@@ -15,7 +15,7 @@ struct err;
 struct json_object;
 struct proc_spec;
 
-#define NS_KINDS 5
+#define NS_KINDS 6
 
 /* The agent's side of one fork: fds it opened, restored or closed by ns__parent_after. */
 struct ns_fork {
@@ -23,7 +23,7 @@ struct ns_fork {
 	int join[NS_KINDS];	/* an exec: the init's namespaces, entered by the child */
 };
 
-/* "namespaces": ["mount", "pid", "ipc", "uts", "cgroup"] into CLONE_NEW* flags. */
+/* "namespaces": ["mount", "pid", "ipc", "uts", "cgroup", "user"] into CLONE_NEW* flags. */
 int ns__parse(struct json_object *req, unsigned int *flags, struct err **err);
 
 /* Before fork: opens what the child joins and points the agent's next child at its PID

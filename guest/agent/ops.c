@@ -94,6 +94,7 @@ static int join_container(struct json_object *req, struct proc_spec *s, struct e
 			       init->ready ? "has exited" : "is still being set up");
 	s->ns_new = init->ns;
 	s->ns_join = init->pid;
+	s->cgroup_dir = *init->cgroup ? init->cgroup : NULL;
 	return 0;
 }
 

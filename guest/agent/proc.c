@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 #include "../../lib/cleanup.h"
 #include "../../lib/err.h"
 #include "../../lib/log.h"
+#include "cgroup.h"
 
 static struct proc *procs;
 static unsigned long next_id = 1;
@@ -204,6 +206,32 @@ static void on_report_eof(struct proc *p)
 	}
 }
 
+static int write_map(pid_t pid, const char *file, const char *map, struct err **err)
+{
+	char path[64];
+	_cleanup_close_ int fd = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, map, strlen(map)) != (ssize_t)strlen(map))
+		return err_errno(err, "write %s of the container's user namespace", file);
+	return 0;
+}
+
+/* The child's user namespace is made: its maps, then on it goes (spawn.c child_userns). */
+static void map_ids(struct proc *p)
+{
+	_cleanup_err_ struct err *err = NULL;
+
+	if (!p->uid_map || !p->gid_map || write_map(p->pid, "uid_map", p->uid_map, &err) < 0 ||
+	    write_map(p->pid, "gid_map", p->gid_map, &err) < 0) {
+		on_failure(p, err ? err->msg : "a user namespace nobody asked for");
+		return;
+	}
+	if (write(p->hold_fd, "", 1) != 1)
+		on_failure(p, "let the container's init go on after its id maps");
+}
+
 static void report_event(struct watch *w, uint32_t events)
 {
 	struct proc *p = container_of(w, struct proc, report);
@@ -222,6 +250,10 @@ static void report_event(struct watch *w, uint32_t events)
 			return;
 		}
 		r.msg[sizeof(r.msg) - 1] = 0;
+		if (r.kind == REPORT_MAP_IDS && !p->ready) {
+			map_ids(p);
+			continue;
+		}
 		if (r.kind == REPORT_READY) {
 			if (!p->ready)
 				on_ready(p);
@@ -262,8 +294,21 @@ void proc__create(const struct proc_spec *spec, struct json_object *args, struct
 		conn__reply_err(r, "out of memory");
 		return;
 	}
-	if (spawn__fork(spec, &p->pid, &fds, &err) < 0) {
+	if (spec->init && spec->cgroup &&
+	    cgroup__make(spec->cgroup, spec->dev_rules, spec->ndev_rules, p->cgroup,
+			 sizeof(p->cgroup), &err) < 0) {
 		conn__reply_err(r, "create: %s", err->msg);
+		free(p);
+		return;
+	}
+	if ((spec->uid_map && !(p->uid_map = strdup(spec->uid_map))) ||
+	    (spec->gid_map && !(p->gid_map = strdup(spec->gid_map))) ||
+	    spawn__fork(spec, spec->init ? (*p->cgroup ? p->cgroup : NULL) : spec->cgroup_dir,
+			&p->pid, &fds, &err) < 0) {
+		conn__reply_err(r, "create: %s", err ? err->msg : "out of memory");
+		cgroup__remove(p->cgroup);
+		free(p->uid_map);
+		free(p->gid_map);
 		free(p);
 		return;
 	}
@@ -327,8 +372,10 @@ static void on_exit_status(struct proc *p, int status)
 	p->status = status;
 	p->state = PROC_EXITED;
 	pr_debug("agent: pid %d (%s) exited, status %d", p->pid, p->id, proc__exit_status(p));
-	if (p->init)
+	if (p->init) {
 		kill_the_rest(p);
+		cgroup__remove(p->cgroup);
+	}
 	/* Killed while held: nobody will attach output streams any more. */
 	for (int i = IO_STDOUT; i < IO_COUNT; i++)
 		io__discard_unattached(&p->io[i]);
@@ -390,6 +437,10 @@ static void proc_free(struct proc *p)
 	for (int i = 0; i < IO_COUNT; i++)
 		free(p->io[i].buf);
 	json_object_put(p->args);
+	if (p->init)
+		cgroup__remove(p->cgroup); /* its processes are gone by now */
+	free(p->uid_map);
+	free(p->gid_map);
 	free(p);
 }
 

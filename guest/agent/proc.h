@@ -46,6 +46,8 @@ struct proc {
 	struct io io[IO_COUNT];
 	struct reply create_reply, start_reply;
 	struct waiter *waiters;
+	char cgroup[64];	/* a container init's cgroup (cgroup.c), "" for none */
+	char *uid_map, *gid_map;	/* an init's user namespace maps, until written */
 };
 
 /* Forks the process; create is answered once the child is ready or failed. */

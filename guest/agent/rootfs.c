@@ -75,6 +75,70 @@ static int remount_fresh(const char *root, unsigned int ns, struct err **err)
 	return ret;
 }
 
+/* A propagation the agent gave a mount in the root (a spec's rshared bind mount, ...). */
+struct kept {
+	char *point;
+	unsigned long flags;	/* MS_SHARED or MS_UNBINDABLE */
+};
+
+#define KEPT_MAX 256
+
+static void free_kept(struct kept *k, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(k[i].point);
+	free(k);
+}
+
+/*
+ * Making the container's copy of the mounts private (rootfs__enter) wipes the propagation the
+ * spec asked for: note it first, from the agent's mounts under root, to give it back inside
+ * the container's namespace (a shared mount there is a peer of nothing outside it).
+ */
+static int read_kept(const char *root, struct kept **out, size_t *count, struct err **err)
+{
+	_cleanup_fclose_ FILE *f = fopen("/proc/self/mountinfo", "re");
+	size_t rlen = strlen(root), n = 0;
+	struct kept *k = NULL, *grown;
+	char line[4096];
+
+	*out = NULL;
+	*count = 0;
+	if (!f)
+		return err_errno(err, "read /proc/self/mountinfo");
+	while (fgets(line, sizeof(line), f)) {
+		struct mountinfo_line m;
+
+		if (mounts__parse_info_line(line, &m) < 0 || strncmp(m.point, root, rlen) ||
+		    (m.point[rlen] != '/' && m.point[rlen]) || !(m.shared || m.unbindable))
+			continue;
+		if (n == KEPT_MAX) {
+			free_kept(k, n);
+			return err_msg(err, "more than %d shared or unbindable mounts in the root",
+				       KEPT_MAX);
+		}
+		grown = realloc(k, (n + 1) * sizeof(*k));
+		if (!grown || !(grown[n].point = strdup(m.point))) {
+			free_kept(grown ? grown : k, n);
+			return err_errno(err, "note a mount's propagation");
+		}
+		k = grown;
+		k[n++].flags = m.shared ? MS_SHARED : MS_UNBINDABLE;
+	}
+	*out = k;
+	*count = n;
+	return 0;
+}
+
+static int restore_kept(const struct kept *k, size_t n, struct err **err)
+{
+	for (size_t i = 0; i < n; i++)
+		if (mount(NULL, k[i].point, NULL, k[i].flags, NULL) < 0)
+			return err_errno(err, "make %s %s again in the container", k[i].point,
+					 k[i].flags == MS_SHARED ? "shared" : "unbindable");
+	return 0;
+}
+
 static int masks(const struct proc_spec *s, struct err **err)
 {
 	_cleanup_close_ int root_fd = resolve__open_root(s->root, err);
@@ -104,12 +168,27 @@ static int pivot(const char *root, struct err **err)
 
 int rootfs__enter(const struct proc_spec *s, struct err **err)
 {
+	struct kept *kept;
+	size_t nkept;
+	int ret;
+
 	if (!s->root)
 		return err_msg(err, "a container's namespaces need its 'root'");
+	if (read_kept(s->root, &kept, &nkept, err) < 0)
+		return -1;
 	/* Nothing done here may reach the agent's namespace, nor anything of it come in later. */
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
-		return err_errno(err, "make the container's mounts private");
-	if (remount_fresh(s->root, s->ns_new, err) < 0 || masks(s, err) < 0)
-		return -1;
-	return pivot(s->root, err);
+		ret = err_errno(err, "make the container's mounts private");
+	else if (remount_fresh(s->root, s->ns_new, err) < 0 || masks(s, err) < 0 ||
+		 restore_kept(kept, nkept, err) < 0)
+		ret = -1;
+	else
+		ret = pivot(s->root, err);
+	free_kept(kept, nkept);
+	if (ret < 0 || !s->root_propagation)
+		return ret;
+	/* linux.rootfsPropagation, on the root as the container sees it */
+	if (mount(NULL, "/", NULL, s->root_propagation, NULL) < 0)
+		return err_errno(err, "rootfsPropagation of the container's root");
+	return 0;
 }

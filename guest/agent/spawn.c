@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -29,6 +30,7 @@
 /* The child's ends; -1 where there is none. */
 struct child_fds {
 	int hold, report, in, out, err;
+	int cgroup;	/* the cgroup.procs to join, or -1 */
 	int master;	/* the pty's master (the parent's), -1 without a terminal */
 	char slave[64];	/* the pty slave's path, for messages */
 };
@@ -224,6 +226,36 @@ static int find_exec(const char *name, char **envp, char *out, size_t len)
 	return seen;
 }
 
+/* Into the container's cgroup first, so its cgroup namespace (if new) is rooted there. */
+static void child_cgroup(const struct child_fds *c)
+{
+	if (c->cgroup >= 0 && write(c->cgroup, "0", 1) != 1)
+		child_fail("join the container's cgroup");
+}
+
+/*
+ * An init's user namespace, made last: the namespaces and mounts before it stay the guest
+ * root's, so the container's root is root over nothing but its ids (its mounts and
+ * hostname are fixed). Its maps take a writer outside it: the agent, told on the report pipe,
+ * answers on the hold pipe.
+ */
+static void child_userns(const struct proc_spec *s, const struct child_fds *c)
+{
+	ssize_t n;
+	char go;
+
+	if (!(s->ns_new & CLONE_NEWUSER) || s->ns_join)
+		return;
+	if (unshare(CLONE_NEWUSER) < 0)
+		child_fail("new user namespace");
+	report(report_fd, REPORT_MAP_IDS, 0, "map ids");
+	do
+		n = read(c->hold, &go, 1);
+	while (n < 0 && errno == EINTR);
+	if (n != 1)
+		_exit(127); /* the agent could not map us, and said why */
+}
+
 static _Noreturn void child_main(const struct proc_spec *s, const struct child_fds *c,
 				 const struct ns_fork *nf)
 {
@@ -236,9 +268,11 @@ static _Noreturn void child_main(const struct proc_spec *s, const struct child_f
 	reset_signals();
 	child_stdio(c);
 	child_settings(s);
+	child_cgroup(c);
 	/* While the join fds are still open, and /proc is the agent's. */
 	if (ns__child(s, nf, &err) < 0)
 		child_fail_err(err);
+	child_userns(s, c);
 	child_close_fds(c);
 	child_identity(s);
 	e = find_exec(s->argv[0], s->envp, path, sizeof(path));
@@ -347,7 +381,7 @@ static int open_stdio(const struct proc_spec *s, struct spawn_fds *fds, struct c
 
 static void close_child_fds(struct child_fds *c)
 {
-	int *all[] = { &c->hold, &c->report, &c->in, &c->out, &c->err };
+	int *all[] = { &c->hold, &c->report, &c->in, &c->out, &c->err, &c->cgroup };
 
 	for (size_t i = 0; i < ARRAY_SIZE(all); i++)
 		if (*all[i] >= 0) {
@@ -367,15 +401,24 @@ void spawn__close(struct spawn_fds *fds)
 		}
 }
 
-int spawn__fork(const struct proc_spec *spec, pid_t *pid, struct spawn_fds *fds,
-		struct err **err)
+int spawn__fork(const struct proc_spec *spec, const char *cgroup, pid_t *pid,
+		struct spawn_fds *fds, struct err **err)
 {
 	struct child_fds c = { .hold = -1, .report = -1, .in = -1, .out = -1, .err = -1,
-				.master = -1 };
+				.cgroup = -1, .master = -1 };
+	char procs[PATH_MAX];
 	struct ns_fork nf;
 	pid_t child;
 
 	*fds = (struct spawn_fds){ -1, -1, -1, -1, -1, -1 };
+	if (cgroup) {
+		snprintf(procs, sizeof(procs), "%s/cgroup.procs", cgroup);
+		c.cgroup = open(procs, O_WRONLY | O_CLOEXEC);
+		if (c.cgroup < 0) {
+			err_errno(err, "open %s", procs);
+			goto fail;
+		}
+	}
 	if (make_pipe(&fds->hold, &c.hold, false, err) < 0 ||
 	    make_pipe(&fds->report, &c.report, true, err) < 0 ||
 	    open_stdio(spec, fds, &c, err) < 0)

@@ -16,6 +16,7 @@
 #include "caps.h"
 #include "scfilter.h"
 
+struct devcg_rule;
 struct err;
 
 struct spec_rlimit {
@@ -52,6 +53,14 @@ struct proc_spec {
 	unsigned int ns_new;	/* CLONE_NEW* flags; with ns_join, the ones the init made */
 	pid_t ns_join;		/* the init whose namespaces an exec joins, or 0 */
 	char **masked, **readonly;	/* the init's masked and read-only paths in root */
+	unsigned long root_propagation;	/* rootfs_propagation's MS_* flags, or 0 */
+	/* A user namespace's maps as its uid_map and gid_map files take them (owned) */
+	char *uid_map, *gid_map;
+	/* The container's cgroup v2 files (borrowed from the request): its init gets one */
+	struct json_object *cgroup;
+	struct devcg_rule *dev_rules;	/* its device rules (owned); none: no program */
+	size_t ndev_rules;
+	const char *cgroup_dir;	/* an exec: the cgroup its init made, to join */
 };
 
 /* The parent's ends; -1 where there is none. */
@@ -63,15 +72,18 @@ struct spawn_fds {
 };
 
 /* A child's report: fixed size, under PIPE_BUF, so each arrives whole. */
-enum { REPORT_READY = 1, REPORT_ERROR = 2 };
+/* REPORT_MAP_IDS: the child made its user namespace; the agent writes the maps, then
+ * writes a byte to the hold pipe (the child may not write them itself). */
+enum { REPORT_READY = 1, REPORT_ERROR = 2, REPORT_MAP_IDS = 3 };
 struct spawn_report {
 	int32_t kind;
 	int32_t errnum;
 	char msg[200];
 };
 
-int spawn__fork(const struct proc_spec *spec, pid_t *pid, struct spawn_fds *fds,
-		struct err **err);
+/* cgroup: a cgroup directory the child joins before anything else, or NULL. */
+int spawn__fork(const struct proc_spec *spec, const char *cgroup, pid_t *pid,
+		struct spawn_fds *fds, struct err **err);
 void spawn__close(struct spawn_fds *fds);
 
 #endif

@@ -1,6 +1,8 @@
 /* Parses and checks a create request (see spec.h). */
 #include "spec.h"
 
+#include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -9,12 +11,17 @@
 
 #include "../../lib/err.h"
 #include "mount_op.h"
+#include "devcgroup.h"
+#include "mount_opts.h"
 #include "ns.h"
 #include "req.h"
 
 #define ID_MAX 4294967294LL	/* (uid_t)-1 means "unchanged" to the kernel: refused */
 #define MAX_GIDS 65536
 #define MAX_RLIMITS 64
+#define MAX_MAP_LINES 340	/* the kernel's limit for a uid_map or gid_map */
+#define MAP_LINE_MAX 36		/* "4294967294 4294967294 4294967295\n" and its NUL */
+#define MAX_CGROUP_FILES 64
 
 static const struct {
 	const char *name;
@@ -169,9 +176,88 @@ static int parse_privileges(struct json_object *req, struct proc_spec *s, struct
 	return scfilter__build(req, &s->seccomp, err);
 }
 
+/* "uid_map"/"gid_map": [{"container_id","host_id","size"}] into the map file's lines. */
+static int parse_map(struct json_object *req, const char *key, char **out, struct err **err)
+{
+	struct json_object *v;
+	size_t n, used = 0;
+
+	if (!json_object_object_get_ex(req, key, &v) || !v)
+		return 0;
+	if (!json_object_is_type(v, json_type_array) || !json_object_array_length(v) ||
+	    json_object_array_length(v) > MAX_MAP_LINES)
+		return err_msg(err, "'%s' must be an array of 1 to %d mappings", key,
+			       MAX_MAP_LINES);
+	n = json_object_array_length(v);
+	*out = malloc(n * MAP_LINE_MAX + 1);
+	if (!*out)
+		return err_errno(err, "allocate %s", key);
+	**out = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *m = json_object_array_get_idx(v, i);
+		int64_t in, host, size;
+
+		if (!json_object_is_type(m, json_type_object) ||
+		    req__int(m, "container_id", true, 0, UINT32_MAX - 1, &in, err) < 0 ||
+		    req__int(m, "host_id", true, 0, UINT32_MAX - 1, &host, err) < 0 ||
+		    req__int(m, "size", true, 1, UINT32_MAX, &size, err) < 0)
+			return err_prefix(err, "'%s' item %zu", key, i);
+		used += snprintf(*out + used, MAP_LINE_MAX, "%lld %lld %lld\n", (long long)in,
+				 (long long)host, (long long)size);
+	}
+	return 0;
+}
+
+/* A cgroup v2 file of a controller ("pids.max"): no path, none of the core's cgroup.*. */
+static bool cgroup_file(const char *k)
+{
+	const char *dot = strchr(k, '.');
+
+	if (!dot || dot == k || !dot[1] || strlen(k) > 64 || !strncmp(k, "cgroup.", 7))
+		return false;
+	return strspn(k, "abcdefghijklmnopqrstuvwxyz0123456789_.") == strlen(k);
+}
+
+/* "cgroup": {"file": "value"}: the container's own cgroup, with these limits. */
+static int parse_cgroup(struct json_object *req, struct proc_spec *s, struct err **err)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(req, "cgroup", &v) || !v)
+		return 0;
+	if (!json_object_is_type(v, json_type_object) ||
+	    json_object_object_length(v) > MAX_CGROUP_FILES)
+		return err_msg(err, "'cgroup' must be an object of at most %d files",
+			       MAX_CGROUP_FILES);
+	json_object_object_foreach(v, file, value) {
+		const char *text = json_object_get_string(value);
+
+		if (!cgroup_file(file))
+			return err_msg(err, "'cgroup': '%s' is not a controller's file", file);
+		if (!json_object_is_type(value, json_type_string) || strlen(text) > 4096 ||
+		    strchr(text, '\n'))
+			return err_msg(err, "'cgroup': '%s' must be a line of at most 4096 bytes",
+				       file);
+	}
+	s->cgroup = v;
+	return 0;
+}
+
 /* The container's namespaces and masks: only its init makes them (an exec joins, ops.c). */
 static int parse_container(struct json_object *req, struct proc_spec *s, struct err **err)
 {
+	const char *prop = NULL;
+
+	if (req__string(req, "rootfs_propagation", false, &prop, err) < 0 ||
+	    parse_map(req, "uid_map", &s->uid_map, err) < 0 ||
+	    parse_map(req, "gid_map", &s->gid_map, err) < 0 || parse_cgroup(req, s, err) < 0 ||
+	    devcg__parse(json_object_object_get(req, "devices"), &s->dev_rules, &s->ndev_rules,
+			 err) < 0)
+		return -1;
+	if (s->ndev_rules && !s->cgroup)
+		return err_msg(err, "'devices' are rules for the container's 'cgroup'");
+	if (prop && !(s->root_propagation = mount_opts__propagation(prop)))
+		return err_msg(err, "'rootfs_propagation': unknown propagation '%s'", prop);
 	if (ns__parse(req, &s->ns_new, err) < 0 ||
 	    req__strings(req, "masked", false, &s->masked, NULL, err) < 0 ||
 	    req__strings(req, "readonly", false, &s->readonly, NULL, err) < 0 ||
@@ -185,6 +271,11 @@ static int parse_container(struct json_object *req, struct proc_spec *s, struct 
 		return err_msg(err, "'masked' and 'readonly' need the container's 'namespaces'");
 	if (s->ns_new && !s->root)
 		return err_msg(err, "'namespaces' need the container's 'root'");
+	if (!(s->ns_new & CLONE_NEWUSER) != !(s->uid_map && s->gid_map) ||
+	    (!s->uid_map != !s->gid_map))
+		return err_msg(err, "a 'user' namespace and 'uid_map' and 'gid_map' go together");
+	if ((s->cgroup || s->root_propagation) && !s->ns_new)
+		return err_msg(err, "'cgroup' and 'rootfs_propagation' are a container init's");
 	return 0;
 }
 
@@ -217,6 +308,9 @@ void spec__free(struct proc_spec *s)
 	free(s->rlimits);
 	free(s->masked);
 	free(s->readonly);
+	free(s->uid_map);
+	free(s->gid_map);
+	free(s->dev_rules);
 	scfilter__free(&s->seccomp);
 	memset(s, 0, sizeof(*s));
 }

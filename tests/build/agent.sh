@@ -380,6 +380,33 @@ for i, (req, want) in enumerate(cases):
     r = recv(); assert r["id"] == i and not r["ok"] and want in r["error"], (req, r)
     assert r["error"].startswith("create: "), r
 EOF
+bad "create's user namespace, cgroup, device rules and rootfs propagation are checked" <<'EOF'
+NS = ["mount", "pid", "user"]
+M = [{"container_id": 0, "host_id": 100000, "size": 65536}]
+C = dict(init=True, root="/r", namespaces=["mount"])
+cases = [(dict(C, namespaces=NS), "'user' namespace and 'uid_map' and 'gid_map' go together"),
+         (dict(C, uid_map=M, gid_map=M), "go together"),
+         (dict(C, namespaces=NS, uid_map=M), "go together"),
+         (dict(C, namespaces=NS, uid_map=[], gid_map=M), "array of 1 to 340 mappings"),
+         (dict(C, namespaces=NS, uid_map=M, gid_map=[{"container_id": 0, "host_id": 1}]),
+          "'gid_map' item 0"),
+         (dict(C, namespaces=NS, uid_map=M * 341, gid_map=M), "array of 1 to 340"),
+         (dict(C, cgroup=[]), "'cgroup' must be an object"),
+         (dict(C, cgroup={"../pids.max": "1"}), "'../pids.max' is not a controller's file"),
+         (dict(C, cgroup={"cgroup.procs": "1"}), "'cgroup.procs' is not a controller's file"),
+         (dict(C, cgroup={"pids.max": 5}), "'pids.max' must be a line"),
+         (dict(C, cgroup={"pids.max": "5\n6"}), "'pids.max' must be a line"),
+         ({"cgroup": {}}, "'cgroup' and 'rootfs_propagation' are a container init's"),
+         (dict(C, devices=[{"type": "a", "access": "rwm"}]), "'devices' are rules for"),
+         (dict(C, cgroup={}, devices=[{"type": "z", "access": "r"}]), "type must be a, b or c"),
+         (dict(C, cgroup={}, devices=[{"type": "c", "access": "rwx"}]), "letters of rwm"),
+         (dict(C, cgroup={}, devices=[{"type": "c", "major": 4096, "access": "r"}]), "'major'"),
+         (dict(C, cgroup={}, devices={}), "'devices' must be an array"),
+         (dict(C, rootfs_propagation="sideways"), "unknown propagation 'sideways'")]
+for i, (req, want) in enumerate(cases):
+    send(dict(req, v=1, id=i, op="create", args=["true"]))
+    r = recv(); assert r["id"] == i and not r["ok"] and want in r["error"], (req, r)
+EOF
 bad "create's seccomp member is checked" <<'EOF'
 cases = [({"seccomp": []}, "'seccomp' must be an object"),
          ({"seccomp": {}}, "seccomp: missing 'default_action'"),

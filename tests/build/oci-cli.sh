@@ -65,7 +65,7 @@ assert o["hooks"] == ["prestart", "createRuntime", "createContainer", "startCont
 	"poststart", "poststop"], o["hooks"]
 assert {"ro", "nosuid", "bind", "rbind"} <= set(o["mountOptions"])
 l = o["linux"]
-assert sorted(l["namespaces"]) == ["cgroup", "ipc", "mount", "network", "pid", "uts"], l["namespaces"]
+assert sorted(l["namespaces"]) == ["cgroup", "ipc", "mount", "network", "pid", "user", "uts"], l["namespaces"]
 assert "CAP_SYS_ADMIN" in l["capabilities"] and "CAP_CHECKPOINT_RESTORE" in l["capabilities"]
 assert l["cgroup"]["v2"] is True and l["cgroup"]["v1"] is False
 s = l["seccomp"]

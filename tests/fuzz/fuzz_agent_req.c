@@ -1,4 +1,4 @@
-// sources: guest/agent/spec.c guest/agent/req.c guest/agent/caps.c guest/agent/scfilter.c guest/agent/ns.c guest/agent/mount_op.c guest/agent/mount_opts.c guest/agent/resolve.c guest/agent/rootfs.c guest/agent/settings.c guest/agent/mounts.c lib/frame.c lib/err.c lib/log.c lib/io.c
+// sources: guest/agent/spec.c guest/agent/devcgroup.c guest/agent/req.c guest/agent/caps.c guest/agent/scfilter.c guest/agent/ns.c guest/agent/mount_op.c guest/agent/mount_opts.c guest/agent/resolve.c guest/agent/rootfs.c guest/agent/settings.c guest/agent/mounts.c lib/frame.c lib/err.c lib/log.c lib/io.c
 // libs: -ljson-c -lseccomp
 /*
  * The guest agent's request checks fed what a hostile host could send: one frame body is

@@ -1,7 +1,7 @@
 /*
  * A container's disks: the block rootfs and linux.devices block devices planned as virtio-blk
- * disks (host node found through sysfs, read-only from the device rules, none for a
- * privileged spec, a limit on their number), and the agent's search for a disk by serial in
+ * disks (host node found through sysfs, none for a device the host lacks, read-only from the
+ * device rules, none for a privileged spec, a limit on their number), and the agent's search for a disk by serial in
  * a sysfs tree made here.
  */
 #include <dirent.h>
@@ -82,9 +82,9 @@ static void test_plan(void)
 	s.linux_.n_devices = 1;
 	devs[0] = (struct oci_device){ .type = 'b', .path = "/dev/xvdb", .major = 7,
 				       .minor = 1048575 };
-	CHECK(oci_guest__plan_disks(&s, &st, &o, &err) < 0 && err &&
-		      strstr(err->msg, "/dev/xvdb") && strstr(err->msg, "no block device 7:1048575"),
-	      "a device the host does not have is refused: %s", err ? err->msg : "");
+	CHECK(oci_guest__plan_disks(&s, &st, &o, &err) == 0 && o.nr_disks == 0,
+	      "a device the host does not have is no disk, only a node in the container (%s)",
+	      err ? err->msg : "");
 	err_free(&err);
 
 	if (!some_block_device(&ma, &mi, node, sizeof(node))) {
