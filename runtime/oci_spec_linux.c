@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../lib/cgroup_file.h"
 #include "../lib/cleanup.h"
 #include "../lib/err.h"
 #include "oci_spec_json.h"
@@ -244,23 +245,6 @@ static int parse_cpu(struct json_object *r, const char *path, struct oci_resourc
 	    (res->cpu_mems && check_cpuset(res->cpu_mems, oci_path_key(fp, p, "mems"), err) < 0))
 		return -1;
 	return 0;
-}
-
-/*
- * "controller.file" as the cgroup v2 filesystem names them: no path, nothing to climb, and
- * none of the core's cgroup.* files, which move processes and controllers, not limits.
- */
-static bool cgroup_file_name(const char *k)
-{
-	const char *dot = strchr(k, '.');
-
-	if (!dot || dot == k || !dot[1] || strlen(k) > 64 || !strncmp(k, "cgroup.", 7))
-		return false;
-	for (; *k; k++)
-		if (!((*k >= 'a' && *k <= 'z') || (*k >= '0' && *k <= '9') || *k == '_' ||
-		      *k == '.'))
-			return false;
-	return true;
 }
 
 static int parse_resources(struct json_object *o, const char *path, struct oci_linux *l,

@@ -9,6 +9,7 @@
 
 #include <json-c/json.h>
 
+#include "../../lib/cgroup_file.h"
 #include "../../lib/err.h"
 #include "mount_op.h"
 #include "devcgroup.h"
@@ -208,16 +209,6 @@ static int parse_map(struct json_object *req, const char *key, char **out, struc
 	return 0;
 }
 
-/* A cgroup v2 file of a controller ("pids.max"): no path, none of the core's cgroup.*. */
-static bool cgroup_file(const char *k)
-{
-	const char *dot = strchr(k, '.');
-
-	if (!dot || dot == k || !dot[1] || strlen(k) > 64 || !strncmp(k, "cgroup.", 7))
-		return false;
-	return strspn(k, "abcdefghijklmnopqrstuvwxyz0123456789_.") == strlen(k);
-}
-
 /* "cgroup": {"file": "value"}: the container's own cgroup, with these limits. */
 static int parse_cgroup(struct json_object *req, struct proc_spec *s, struct err **err)
 {
@@ -232,7 +223,7 @@ static int parse_cgroup(struct json_object *req, struct proc_spec *s, struct err
 	json_object_object_foreach(v, file, value) {
 		const char *text = json_object_get_string(value);
 
-		if (!cgroup_file(file))
+		if (!cgroup_file_name(file))
 			return err_msg(err, "'cgroup': '%s' is not a controller's file", file);
 		if (!json_object_is_type(value, json_type_string) || strlen(text) > 4096 ||
 		    strchr(text, '\n'))
