@@ -7,6 +7,7 @@
  * a byte past a frame, and hand out only JSON objects that re-encode within the limit.
  */
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,18 @@ static uint32_t header_len(const uint8_t *p)
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
+/*
+ * The same JSON. json-c takes NaN as a number (strict mode too), and NaN equals nothing, so
+ * such values are compared by their text; a NaN where a request wants a number fails that
+ * member's type check (an integer) in the agent and the host alike.
+ */
+static bool same(struct json_object *a, struct json_object *b)
+{
+	return json_object_equal(a, b) ||
+	       !strcmp(json_object_to_json_string_ext(a, JSON_C_TO_STRING_PLAIN),
+		       json_object_to_json_string_ext(b, JSON_C_TO_STRING_PLAIN));
+}
+
 /* An accepted frame is an object that survives a round trip through the encoder. */
 static void check_obj(struct json_object *o)
 {
@@ -47,7 +60,7 @@ static void check_obj(struct json_object *o)
 	ASSERT(len > FRAME_HDR && len - FRAME_HDR <= FRAME_MAX &&
 	       header_len((uint8_t *)buf) == len - FRAME_HDR);
 	ASSERT(frame__parse(buf + FRAME_HDR, len - FRAME_HDR, &again, &err) == 0);
-	ASSERT(json_object_equal(o, again));
+	ASSERT(same(o, again));
 	json_object_put(again);
 	free(buf);
 }
@@ -130,7 +143,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		int r = frame__read(fds[0], &o, &err);
 
 		if (i < n) {
-			ASSERT(r == 1 && json_object_equal(o, dec[i]));
+			ASSERT(r == 1 && same(o, dec[i]));
 			check_obj(o);
 			json_object_put(o);
 			continue;

@@ -44,6 +44,7 @@ seed("fuzz_frame", "length-zero", b"\x20" + b"\x00\x00\x00\x00")
 seed("fuzz_frame", "length-too-big", b"\x20" + struct.pack(">I", (1 << 20) + 1) + b"{}")
 seed("fuzz_frame", "truncated-body", b"\x03" + frame(ping)[:-3])
 seed("fuzz_frame", "nested", b"\x20" + frame('{"a":' * 40 + "1" + "}" * 40))
+seed("fuzz_frame", "nan", b"\x00" + frame('{"v":NaN,"":1,"op":"png?"}') + b"\x00\x00\x00:1}")
 seed("fuzz_frame", "utf8", b"\x20" + frame('{"s":"caf\u00e9 \\u00e9"}'.encode()))
 
 # ---- fuzz_agent_req: one request body as the agent parses it.
