@@ -67,8 +67,9 @@ int devcg__parse(struct json_object *v, struct devcg_rule **rules, size_t *n, st
 		bool allow = false;
 		int64_t major = -1, minor = -1;
 
-		if (!json_object_is_type(o, json_type_object) ||
-		    req__bool(o, "allow", &allow, err) < 0 ||
+		if (!json_object_is_type(o, json_type_object))
+			return err_msg(err, "'devices' item %zu is not an object", i);
+		if (req__bool(o, "allow", &allow, err) < 0 ||
 		    req__string(o, "type", true, &type, err) < 0 ||
 		    req__string(o, "access", true, &access, err) < 0 ||
 		    req__int(o, "major", false, -1, 4095, &major, err) < 0 ||

@@ -198,8 +198,9 @@ static int parse_map(struct json_object *req, const char *key, char **out, struc
 		struct json_object *m = json_object_array_get_idx(v, i);
 		int64_t in, host, size;
 
-		if (!json_object_is_type(m, json_type_object) ||
-		    req__int(m, "container_id", true, 0, UINT32_MAX - 1, &in, err) < 0 ||
+		if (!json_object_is_type(m, json_type_object))
+			return err_msg(err, "'%s' item %zu is not an object", key, i);
+		if (req__int(m, "container_id", true, 0, UINT32_MAX - 1, &in, err) < 0 ||
 		    req__int(m, "host_id", true, 0, UINT32_MAX - 1, &host, err) < 0 ||
 		    req__int(m, "size", true, 1, UINT32_MAX, &size, err) < 0)
 			return err_prefix(err, "'%s' item %zu", key, i);

@@ -81,6 +81,9 @@ seed("fuzz_agent_req", "create-userns-cgroup", js(dict(
     devices=[{"allow": False, "type": "a", "major": -1, "minor": -1, "access": "rwm"},
              {"allow": True, "type": "c", "major": 1, "minor": 3, "access": "rwm"},
              {"allow": True, "type": "b", "major": 254, "minor": -1, "access": "r"}])))
+seed("fuzz_agent_req", "create-map-not-object", js(dict(
+    create, namespaces=["mount", "user"], uid_map=[{"container_id": 0, "host_id": 1, "size": 1}, "x"],
+    gid_map=[{"container_id": 0, "host_id": 1, "size": 1}], cgroup={}, devices=[7])))
 seed("fuzz_agent_req", "create-cgroup-escape", js(dict(create, cgroup={"../pids.max": "1"})))
 seed("fuzz_agent_req", "create-bad-env", js({"v": 1, "id": 9, "op": "create", "args": ["/a"], "env": ["=x"]}))
 seed("fuzz_agent_req", "mount-virtiofs", js({"v": 1, "id": 7, "op": "mount", "source": "share0",
