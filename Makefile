@@ -66,9 +66,9 @@ MUSL_REALGCC = $(shell sed -n 's/.*REALGCC:-\([^}]*\)}.*/\1/p' $(MUSL_GCC))
 KAGE_LDFLAGS := -specs $(BUILD)/static-pie.specs -Wl,--gc-sections -L$(DEPS)/lib
 
 # Generic code, then the architecture's arch__* hooks.
-LIB_SRCS := $(wildcard lib/*.c vmm/*.c devices/*.c devices/*/*.c runtime/*.c confine/*.c \
+LIB_SRCS := $(wildcard lib/*.c vmm/*.c devices/*.c devices/*/*.c runtime/*/*.c confine/*.c \
 	arch/$(ARCH)/*.c)
-LIB_SRCS := $(filter-out runtime/main.c,$(LIB_SRCS))
+LIB_SRCS := $(filter-out runtime/cli/main.c,$(LIB_SRCS))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 
 all: $(BUILD)/kage
@@ -80,8 +80,9 @@ $(BUILD)/guest/kage-hello: guest/init/init.c | $(BUILD)/deps.mk
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(BASE_CFLAGS) -Os $(LDFLAGS) -s -o $@ $<
 
-AGENT_SRCS := $(wildcard guest/agent/*.c) lib/frame.c lib/err.c lib/log.c lib/io.c lib/netlink.c
-$(BUILD)/guest/agent: $(AGENT_SRCS) $(wildcard guest/agent/*.h) lib/frame.h | $(BUILD)/deps.mk
+AGENT_SRCS := $(wildcard guest/agent/*.c guest/agent/*/*.c) lib/frame.c lib/err.c lib/log.c lib/io.c lib/netlink.c \
+	lib/time.c
+$(BUILD)/guest/agent: $(AGENT_SRCS) $(wildcard guest/agent/*.h guest/agent/*/*.h) lib/frame.h | $(BUILD)/deps.mk
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(AGENT_SRCS) -lseccomp -ljson-c
 
@@ -125,7 +126,7 @@ $(BUILD)/static-pie.specs: Makefile | $(BUILD)/.setup
 	@grep -q rcrt1.o $@ && grep -q -- --no-dynamic-linker $@ || \
 		{ echo "$(MUSL_SPECS): not the musl-gcc specs this build knows"; rm -f $@; exit 1; }
 
-$(BUILD)/kage: $(BUILD)/obj/runtime/main.o $(LIB_OBJS) $(BUILD)/obj/embed.o $(BUILD)/static-pie.specs
+$(BUILD)/kage: $(BUILD)/obj/runtime/cli/main.o $(LIB_OBJS) $(BUILD)/obj/embed.o $(BUILD)/static-pie.specs
 	$(MUSL_REALGCC) $(KAGE_LDFLAGS) -o $@ $(filter %.o,$^) $(LDLIBS)
 
 # Test helpers that run inside the test host: static too, so they need nothing from its libc.
@@ -142,8 +143,8 @@ $(BUILD)/tests/%.cpio.gz: $(BUILD)/tests/guest/% scripts/mkcpio.py
 	scripts/mkcpio.py dir:/dev:0755 nod:/dev/console:0600:c:5:1 file:/init:0755:$< | gzip -1n >$@
 
 # The agent's test client speaks the protocol through the host-side client library.
-$(BUILD)/tests/agent-client: tests/helpers/agent-client.c runtime/agent_client.c runtime/agent_reply.c \
-		lib/frame.c lib/err.c lib/log.c lib/io.c | $(BUILD)/deps.mk
+$(BUILD)/tests/agent-client: tests/helpers/agent-client.c runtime/agent/client.c runtime/agent/reply.c \
+		lib/frame.c lib/err.c lib/log.c lib/io.c lib/time.c | $(BUILD)/deps.mk
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -154,7 +155,8 @@ helpers: $(HELPERS) $(TEST_GUESTS) $(BUILD)/guest/agent
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 SAN_CFLAGS := $(BASE_CFLAGS) -O1 $(SAN_FLAGS) -Wno-unknown-warning-option -MMD -MP
 # The verbs stay out: they are thin, and cmd_vm pulls in the embedded images.
-SAN_LIB_OBJS := $(patsubst %.c,$(BUILD)/san/%.o,$(filter-out runtime/cmd_%.c,$(LIB_SRCS)))
+SAN_LIB_OBJS := $(patsubst %.c,$(BUILD)/san/%.o,$(filter-out runtime/cli/cmd_%.c runtime/runc/cmd_%.c,\
+	$(LIB_SRCS)))
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(wildcard tests/unit/test_*.c))
 
 $(BUILD)/san/%.o: %.c | $(BUILD)/.setup
@@ -180,7 +182,7 @@ san: unit-bins
 # tests/run sets TSAN_OPTIONS (halt_on_error, exitcode 66).
 TSAN_TESTS := test_blk_dev test_fuse_hostile
 TSAN_SRCS := lib/err.c lib/log.c lib/io.c lib/thread_role.c vmm/gmem.c vmm/loop.c devices/virtio/queue.c \
-	devices/virtio/virtio.c devices/virtio/blk.c devices/virtio/blk_req.c $(wildcard devices/fs/*.c)
+	devices/virtio/virtio.c devices/blk/blk.c devices/blk/blk_req.c $(wildcard devices/fs/*.c)
 TSAN_FLAGS := -fsanitize=thread -fno-omit-frame-pointer
 TSAN_CFLAGS := $(BASE_CFLAGS) -O1 $(TSAN_FLAGS) -Wno-unknown-warning-option -MMD -MP
 TSAN_LIB_OBJS := $(TSAN_SRCS:%.c=$(BUILD)/tsan/%.o)

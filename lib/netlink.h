@@ -1,6 +1,6 @@
 /*
  * Just enough rtnetlink for kage: building a request with nested attributes, sending it and
- * reading its acknowledgement or dump. The host side (runtime/net_host.c) plumbs a tap into a
+ * reading its acknowledgement or dump. The host side (runtime/sandbox/net_host.c) plumbs a tap into a
  * container's network namespace with it, the guest agent configures the guest's interface,
  * so neither needs the `ip` or `tc` binaries. Answers come from the kernel, yet every length
  * in them is checked before it is used.

@@ -17,6 +17,7 @@
 #include "../../lib/log.h"
 #include "../../vmm/platform.h"
 #include "../../vmm/vm.h"
+#include "../../lib/time.h"
 
 #define MMIO_MAGIC 0x74726976	/* "virt" */
 #define MMIO_VERSION 2
@@ -75,13 +76,6 @@ static void signal_irq(struct virtio_mmio *t)
 		pr_warn("%s: cannot raise its interrupt: %s", t->dev->ops->name, strerror(errno));
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + ts.tv_nsec;
-}
 
 /* Starts the unacked-interrupt check unless it runs already; from any thread. */
 static void arm_irq_check(struct virtio_mmio *t)
@@ -97,7 +91,7 @@ static void arm_irq_check(struct virtio_mmio *t)
 		return;
 	__atomic_store_n(&t->acks_at_arm, __atomic_load_n(&t->acks, __ATOMIC_SEQ_CST),
 			 __ATOMIC_SEQ_CST);
-	__atomic_store_n(&t->armed_ns, now_ns(), __ATOMIC_SEQ_CST);
+	__atomic_store_n(&t->armed_ns, time__now_ns(), __ATOMIC_SEQ_CST);
 	timerfd_settime(t->irq_timer, 0, &its, NULL);
 }
 
@@ -146,7 +140,7 @@ static void on_irq_check(void *opaque, uint32_t events)
 	if (read(t->irq_timer, &n, sizeof(n)) < 0)
 		return;
 	acks = __atomic_load_n(&t->acks, __ATOMIC_SEQ_CST);
-	ms = (now_ns() - __atomic_load_n(&t->armed_ns, __ATOMIC_SEQ_CST)) / 1000000;
+	ms = (time__now_ns() - __atomic_load_n(&t->armed_ns, __ATOMIC_SEQ_CST)) / 1000000;
 	__atomic_store_n(&t->irq_timer_armed, false, __ATOMIC_SEQ_CST);
 	pthread_mutex_lock(&t->dev->lock);
 	status = __atomic_load_n(&t->interrupt_status, __ATOMIC_SEQ_CST);

@@ -21,7 +21,8 @@
 #include "listen.h"
 #include "loop.h"
 #include "ops.h"
-#include "proc.h"
+#include "proc/proc.h"
+#include "../../lib/time.h"
 
 /* A client that sends requests without reading the answers stops being read past this. */
 #define OUT_LIMIT (256 * 1024)
@@ -267,23 +268,16 @@ void conn__collect(void)
 	}
 }
 
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 void conn__flush_all(int timeout_ms)
 {
-	long deadline = now_ms() + timeout_ms;
+	long deadline = time__now_ms() + timeout_ms;
 
 	for (struct conn *c = conns; c; c = c->next) {
-		while (!c->dead && c->out_off < c->out_len && now_ms() < deadline) {
+		while (!c->dead && c->out_off < c->out_len && time__now_ms() < deadline) {
 			struct pollfd p = { .fd = c->w.fd, .events = POLLOUT };
 
-			if (poll(&p, 1, deadline - now_ms()) > 0)
+			if (poll(&p, 1, deadline - time__now_ms()) > 0)
 				conn_flush(c);
 		}
 	}

@@ -24,10 +24,10 @@
 #include "conn.h"
 #include "listen.h"
 #include "loop.h"
-#include "mounts.h"
+#include "mount/mounts.h"
 #include "ops.h"
-#include "proc.h"
-#include "stream.h"
+#include "proc/proc.h"
+#include "proc/stream.h"
 
 /* Shutdown: SIGTERM, then SIGKILL after the grace time, then give up on draining output. */
 #define SHUTDOWN_GRACE_MS 2000

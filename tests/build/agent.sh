@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The guest agent's protocol, on the host: build/guest/agent runs in test mode on unix sockets
-# (--listen-unix) and build/tests/agent-client drives it through runtime/agent_client.c.
+# (--listen-unix) and build/tests/agent-client drives it through runtime/agent/client.c.
 # Malformed input goes in raw through a few lines of Python. No VM is involved.
 . "$(dirname "$0")/../lib.sh"
 

@@ -313,7 +313,7 @@ check_err("create: masked not strings", a.req("create", args=["true"], masked=[1
           "'masked' must be an array")
 check_ok("the agent still answers", a.req("version"))
 
-# The guest's reset may beat the answer out (runtime/vm_run.c does not wait for it either);
+# The guest's reset may beat the answer out (runtime/machine/run.c does not wait for it either);
 # the VM ending cleanly is checked below.
 send_frame(a.ctl, {"v": 1, "id": 999, "op": "shutdown"})
 sys.exit(1 if failed else 0)

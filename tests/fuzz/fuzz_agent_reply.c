@@ -1,4 +1,4 @@
-// sources: runtime/agent_reply.c lib/frame.c lib/err.c
+// sources: runtime/agent/reply.c lib/frame.c lib/err.c
 // libs: -ljson-c
 /*
  * The host's decoding of the guest agent's replies fed arbitrary bytes (the guest is
@@ -13,7 +13,7 @@
 
 #include "lib/err.h"
 #include "lib/frame.h"
-#include "runtime/agent_client.h"
+#include "runtime/agent/client.h"
 #include "fuzz.h"
 
 static void check_ps(struct json_object *o)

@@ -1,4 +1,4 @@
-// sources: guest/agent/spec.c guest/agent/devcgroup.c guest/agent/req.c guest/agent/caps.c guest/agent/scfilter.c guest/agent/ns.c guest/agent/mount_op.c guest/agent/mount_opts.c guest/agent/resolve.c guest/agent/rootfs.c guest/agent/settings.c guest/agent/mounts.c lib/frame.c lib/err.c lib/log.c lib/io.c
+// sources: guest/agent/proc/spec.c guest/agent/container/devcgroup.c guest/agent/req.c guest/agent/proc/caps.c guest/agent/proc/scfilter.c guest/agent/container/ns.c guest/agent/mount/mount_op.c guest/agent/mount/mount_opts.c guest/agent/mount/resolve.c guest/agent/mount/rootfs.c guest/agent/container/settings.c guest/agent/mount/mounts.c lib/frame.c lib/err.c lib/log.c lib/io.c
 // libs: -ljson-c -lseccomp
 /*
  * The guest agent's request checks fed what a hostile host could send: one frame body is
@@ -16,9 +16,9 @@
 
 #include <json-c/json.h>
 
-#include "guest/agent/mount_op.h"
-#include "guest/agent/mount_opts.h"
-#include "guest/agent/spec.h"
+#include "guest/agent/mount/mount_op.h"
+#include "guest/agent/mount/mount_opts.h"
+#include "guest/agent/proc/spec.h"
 #include "lib/err.h"
 #include "lib/frame.h"
 #include "lib/log.h"

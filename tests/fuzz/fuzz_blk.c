@@ -1,4 +1,4 @@
-// sources: devices/virtio/blk_req.c devices/virtio/queue.c vmm/gmem.c lib/err.c lib/log.c lib/io.c
+// sources: devices/blk/blk_req.c devices/virtio/queue.c vmm/gmem.c lib/err.c lib/log.c lib/io.c
 // libs: -ljson-c
 /*
  * virtio-blk request chains built from arbitrary bytes: the fuzzer picks the disk (writable
@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "devices/virtio/blk.h"
+#include "devices/blk/blk.h"
 #include "fuzz.h"
 
 #define DISK_SECTORS 64

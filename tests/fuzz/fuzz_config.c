@@ -1,7 +1,7 @@
-// sources: runtime/config.c lib/frame.c lib/err.c lib/log.c lib/io.c
+// sources: runtime/oci/settings.c lib/frame.c lib/err.c lib/log.c lib/io.c
 // libs: -ljson-c
 /*
- * kage's settings file (runtime/config.c) fed arbitrary bytes: it must give settings within
+ * kage's settings file (runtime/oci/settings.c) fed arbitrary bytes: it must give settings within
  * their documented bounds, or an error that names the file and, for a well-formed JSON
  * object, the setting at fault; never a crash or a leak. The same bytes also go through the
  * cpuset list parser, which reads linux.resources.cpu.cpus from a bundle.
@@ -14,7 +14,7 @@
 
 #include "lib/err.h"
 #include "lib/log.h"
-#include "runtime/config.h"
+#include "runtime/oci/settings.h"
 #include "fuzz.h"
 
 #define NAME "fuzz.json"

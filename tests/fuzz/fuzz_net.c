@@ -1,4 +1,4 @@
-// sources: devices/virtio/net.c devices/virtio/net_rx.c devices/virtio/net_tx.c devices/virtio/queue.c devices/virtio/virtio.c vmm/loop.c lib/thread_role.c vmm/gmem.c lib/err.c lib/log.c lib/io.c
+// sources: devices/net/net.c devices/net/net_rx.c devices/net/net_tx.c devices/virtio/queue.c devices/virtio/virtio.c vmm/loop.c lib/thread_role.c vmm/gmem.c lib/err.c lib/log.c lib/io.c
 // libs: -ljson-c -lpthread
 /*
  * virtio-net driven by a hostile guest: the input gives descriptor chains for both queues
@@ -17,7 +17,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "devices/virtio/net.h"
+#include "devices/net/net.h"
 #include "lib/log.h"
 #include "vmm/gmem.h"
 #include "vmm/loop.h"

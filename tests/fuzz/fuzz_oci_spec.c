@@ -1,15 +1,15 @@
-// sources: runtime/oci_spec.c runtime/oci_spec_json.c runtime/oci_spec_process.c runtime/oci_spec_linux.c runtime/oci_spec_seccomp.c lib/err.c lib/frame.c lib/log.c lib/io.c
+// sources: runtime/oci/spec.c runtime/oci/spec_json.c runtime/oci/spec_process.c runtime/oci/spec_linux.c runtime/oci/spec_seccomp.c lib/err.c lib/frame.c lib/log.c lib/io.c
 // libs: -ljson-c
 /*
  * config.json parsing fed arbitrary bytes: it must never crash or leak, and a spec it accepts
- * must hold every promise oci_spec.h makes about the fields.
+ * must hold every promise runtime/oci/spec.h makes about the fields.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lib/err.h"
-#include "runtime/oci_spec.h"
+#include "runtime/oci/spec.h"
 #include "fuzz.h"
 
 static void check_strv(const struct oci_strv *v)

@@ -1,4 +1,4 @@
-// sources: devices/virtio/vsock.c devices/virtio/vsock_host.c devices/virtio/queue.c devices/virtio/virtio.c vmm/loop.c lib/thread_role.c vmm/gmem.c lib/err.c lib/log.c lib/io.c
+// sources: devices/vsock/vsock.c devices/vsock/vsock_host.c devices/virtio/queue.c devices/virtio/virtio.c vmm/loop.c lib/thread_role.c vmm/gmem.c lib/err.c lib/log.c lib/io.c
 // libs: -ljson-c -lpthread
 /*
  * The vsock packet parser fed arbitrary bytes split into arbitrary segments: it must accept
@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "devices/virtio/vsock.h"
+#include "devices/vsock/vsock.h"
 #include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -1,4 +1,4 @@
-// sources: devices/virtio/vsock.c devices/virtio/vsock_host.c devices/virtio/queue.c devices/virtio/virtio.c vmm/loop.c vmm/gmem.c lib/err.c lib/log.c lib/io.c lib/thread_role.c
+// sources: devices/vsock/vsock.c devices/vsock/vsock_host.c devices/virtio/queue.c devices/virtio/virtio.c vmm/loop.c vmm/gmem.c lib/err.c lib/log.c lib/io.c lib/thread_role.c
 // libs: -ljson-c -lpthread
 /*
  * The vsock connection table and credit accounting driven by a hostile guest and busy host
@@ -24,7 +24,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "devices/virtio/vsock_int.h"
+#include "devices/vsock/vsock_int.h"
 #include "lib/log.h"
 #include "vmm/gmem.h"
 #include "vmm/loop.h"

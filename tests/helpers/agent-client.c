@@ -2,7 +2,7 @@
  * agent-client: runs one command in a kage agent listening on unix sockets (kage-agent
  * --listen-unix PREFIX), relays its own stdin, stdout and stderr to it, and exits as the
  * command did (128+N when killed by signal N). It exercises the same host client code kage
- * uses (runtime/agent_client.c), so the agent's protocol is tested without a VM.
+ * uses (runtime/agent/client.c), so the agent's protocol is tested without a VM.
  *
  *   agent-client [OPTIONS] PREFIX -- ARGS...
  *     -t                      run ARGS on a terminal (its stdout carries all output)
@@ -34,7 +34,7 @@
 
 #include "../../lib/cleanup.h"
 #include "../../lib/err.h"
-#include "../../runtime/agent_client.h"
+#include "../../runtime/agent/client.h"
 
 #define BUF_SIZE 65536
 

@@ -16,7 +16,7 @@
 
 #include "lib/err.h"
 #include "lib/frame.h"
-#include "runtime/agent_client.h"
+#include "runtime/agent/client.h"
 #include "tests/unit/tap.h"
 
 /* What the fake agent does with the one request it reads. */

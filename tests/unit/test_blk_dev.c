@@ -19,7 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "devices/virtio/blk.h"
+#include "devices/blk/blk.h"
 #include "devices/virtio/queue.h"
 #include "devices/virtio/virtio.h"
 #include "lib/log.h"

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "lib/err.h"
-#include "runtime/cgroup.h"
+#include "runtime/sandbox/cgroup.h"
 #include "tests/unit/tap.h"
 
 static void expect(const char *path, bool systemd, const char *want)

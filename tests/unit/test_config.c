@@ -10,8 +10,8 @@
 #include "lib/cleanup.h"
 #include "lib/err.h"
 #include "lib/log.h"
-#include "runtime/config.h"
-#include "runtime/oci_spec.h"
+#include "runtime/oci/settings.h"
+#include "runtime/oci/spec.h"
 #include "tests/unit/tap.h"
 
 static char dir[] = "/tmp/kage-config-XXXXXX";

@@ -13,8 +13,8 @@
 
 #include <json-c/json.h>
 
-#include "runtime/container.h"
-#include "runtime/lifecycle.h"
+#include "runtime/container/state.h"
+#include "runtime/container/lifecycle.h"
 #include "tests/unit/tap.h"
 
 static int write_file(const char *dir, const char *name, const char *text)

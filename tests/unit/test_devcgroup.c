@@ -1,5 +1,5 @@
 /*
- * The guest agent's device rules program (guest/agent/devcgroup.c), loaded by this host's
+ * The guest agent's device rules program (guest/agent/container/devcgroup.c), loaded by this host's
  * kernel and attached to a cgroup v2 directory made here: a child moved into it opens and
  * mknods devices, and what the rules allow works while the rest fails with EPERM, as the
  * container sees it in the guest. Needs root and a cgroup2 mount.
@@ -21,7 +21,7 @@
 #include "tests/unit/tap.h"
 
 /* The agent's units, built in: guest code is outside the host objects tests link. */
-#include "guest/agent/devcgroup.c"
+#include "guest/agent/container/devcgroup.c"
 #include "guest/agent/req.c"
 
 static bool cgroup2_root(char *buf, size_t size)

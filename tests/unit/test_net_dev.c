@@ -21,7 +21,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "devices/virtio/net.h"
+#include "devices/net/net.h"
 #include "devices/virtio/queue.h"
 #include "devices/virtio/virtio.h"
 #include "lib/log.h"

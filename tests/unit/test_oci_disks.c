@@ -13,14 +13,14 @@
 #include <unistd.h>
 
 #include "lib/err.h"
-#include "runtime/config.h"
-#include "runtime/oci_guest.h"
-#include "runtime/oci_spec.h"
-#include "runtime/vm_cli.h"
+#include "runtime/oci/settings.h"
+#include "runtime/plan/plan.h"
+#include "runtime/oci/spec.h"
+#include "runtime/machine/vm_plan.h"
 #include "tests/unit/tap.h"
 
 /* The agent's unit, built in: it is guest code, outside the host objects tests link. */
-#include "guest/agent/disk.c"
+#include "guest/agent/container/disk.c"
 
 /* A block device of this machine with its node in /dev, or false when it has none. */
 static bool some_block_device(unsigned int *ma, unsigned int *mi, char *node, size_t size)

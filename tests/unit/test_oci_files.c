@@ -20,10 +20,10 @@
 
 #include "devices/fs/fuse_server.h"
 #include "lib/err.h"
-#include "runtime/config.h"
-#include "runtime/oci_guest.h"
-#include "runtime/oci_spec.h"
-#include "runtime/vm_cli.h"
+#include "runtime/oci/settings.h"
+#include "runtime/plan/plan.h"
+#include "runtime/oci/spec.h"
+#include "runtime/machine/vm_plan.h"
 #include "tests/unit/tap.h"
 
 static char top[64];

@@ -10,8 +10,8 @@
 #include <json-c/json.h>
 
 #include "lib/err.h"
-#include "runtime/oci_guest.h"
-#include "runtime/oci_spec.h"
+#include "runtime/plan/plan.h"
+#include "runtime/oci/spec.h"
 #include "tests/unit/tap.h"
 
 /* JSON in these tests is written with ' for " so it reads as JSON; q() swaps them back. */

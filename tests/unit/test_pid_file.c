@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "lib/err.h"
-#include "runtime/lifecycle.h"
+#include "runtime/container/lifecycle.h"
 #include "tests/unit/tap.h"
 
 static char dir[] = "/tmp/kage-test-pidfile.XXXXXX";

@@ -2,7 +2,7 @@
 #include <linux/virtio_vsock.h>
 #include <string.h>
 
-#include "devices/virtio/vsock.h"
+#include "devices/vsock/vsock.h"
 #include "tests/unit/tap.h"
 
 #define GUEST_CID 3

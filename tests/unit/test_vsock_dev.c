@@ -14,7 +14,7 @@
 
 #include "devices/virtio/queue.h"
 #include "devices/virtio/virtio.h"
-#include "devices/virtio/vsock.h"
+#include "devices/vsock/vsock.h"
 #include "lib/log.h"
 #include "vmm/gmem.h"
 #include "vmm/loop.h"

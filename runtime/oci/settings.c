@@ -1,0 +1,753 @@
+/*
+ * kage's settings file: the chain that picks one file (or none), its strict parser, and the
+ * per-container VM size that the settings, the OCI resources and the annotations give.
+ */
+#include "settings.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "../../lib/cleanup.h"
+#include "../../lib/err.h"
+#include "../../lib/frame.h"
+#include "spec.h"
+
+/* A settings file is a few hundred bytes; anything near this is not one. */
+#define CONFIG_MAX_SIZE (64u << 10)
+#define CONFIG_JSON_DEPTH 8
+#define CONFIG_KERNEL_PARAMS_MAX 2048
+/* CPU ids in a cpuset list; a bitmap this size counts each CPU once. */
+#define CONFIG_CPUSET_MAX 8192
+/* The kernel's CFS period when a spec gives a quota alone. */
+#define CONFIG_CFS_PERIOD_DEFAULT 100000
+
+static const char *const key_names[CONFIG_NKEYS] = {
+	[CONFIG_DEFAULT_VCPUS] = "default_vcpus",
+	[CONFIG_DEFAULT_MEMORY_MIB] = "default_memory_mib",
+	[CONFIG_KERNEL_PARAMS] = "kernel_params",
+	[CONFIG_LOG_LEVEL] = "log_level",
+	[CONFIG_FS_CACHE] = "fs_cache",
+	[CONFIG_SHARE_POLICY] = "share_policy",
+	[CONFIG_ANNOTATIONS_ALLOWED] = "annotations_allowed",
+	[CONFIG_MAX_VCPUS] = "max_vcpus",
+	[CONFIG_MAX_MEMORY_MIB] = "max_memory_mib",
+	[CONFIG_AGENT_TIMEOUT_S] = "agent_timeout_s",
+	[CONFIG_SECCOMP] = "seccomp",
+};
+
+static const char *const fs_cache_names[] = {
+	[CONFIG_FS_CACHE_NONE] = "none",
+	[CONFIG_FS_CACHE_AUTO] = "auto",
+	[CONFIG_FS_CACHE_ALWAYS] = "always",
+};
+
+static const char *const seccomp_names[] = {
+	[CONFIG_SECCOMP_KILL] = "kill",
+	[CONFIG_SECCOMP_LOG] = "log",
+};
+
+static const char *const share_policy_names[] = {
+	[CONFIG_SHARE_STRICT] = "strict",
+	[CONFIG_SHARE_RUNC] = "runc",
+};
+
+/* Indexed by enum log_level. */
+static const char *const level_names[] = { "error", "warn", "info", "debug" };
+
+static const char *const known_annotations[] = {
+	CONFIG_ANN_VCPUS, CONFIG_ANN_MEMORY, CONFIG_ANN_FS_CACHE, CONFIG_ANN_ROOTFS_BLOCK,
+	CONFIG_ANN_ROOTFS_FSTYPE, CONFIG_ANN_ROOTFS_OPTIONS,
+};
+
+static const char *const origin_names[] = {
+	[CONFIG_FROM_NONE] = "none",
+	[CONFIG_FROM_OPTION] = "--config",
+	[CONFIG_FROM_ENV] = CONFIG_ENV,
+	[CONFIG_FROM_SYSTEM] = "system",
+};
+
+const char *config__key_name(enum config_key key)
+{
+	return key < CONFIG_NKEYS ? key_names[key] : "?";
+}
+
+const char *config__fs_cache_name(enum config_fs_cache fc)
+{
+	return fc < ARRAY_SIZE(fs_cache_names) ? fs_cache_names[fc] : "?";
+}
+
+const char *config__share_policy_name(enum config_share_policy p)
+{
+	return p < ARRAY_SIZE(share_policy_names) ? share_policy_names[p] : "?";
+}
+
+const char *config__origin_name(enum config_origin origin)
+{
+	return origin < ARRAY_SIZE(origin_names) ? origin_names[origin] : "?";
+}
+
+static int find_name(const char *const *t, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (t[i] && !strcmp(t[i], name))
+			return i;
+	return -1;
+}
+
+static void free_strv(char **v)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
+void config__free(struct kage_config *c)
+{
+	free(c->path);
+	free(c->kernel_params);
+	free_strv(c->annotations_allowed);
+	memset(c, 0, sizeof(*c));
+}
+
+int config__defaults(struct kage_config *c, struct err **err)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	memset(c, 0, sizeof(*c));
+	c->default_vcpus = 1;
+	c->default_memory_mib = 256;
+	c->log_level = LOG_INFO;
+	c->fs_cache = CONFIG_FS_CACHE_AUTO;
+	c->share_policy = CONFIG_SHARE_STRICT;
+	c->seccomp = CONFIG_SECCOMP_KILL;
+	c->max_vcpus = cpus < 1 ? 1 : cpus > CONFIG_VCPUS_LIMIT ? CONFIG_VCPUS_LIMIT : cpus;
+	c->max_memory_mib = 8192;
+	c->agent_timeout_s = CONFIG_AGENT_TIMEOUT_DEFAULT_S;
+	c->kernel_params = strdup("");
+	c->annotations_allowed = calloc(3, sizeof(char *));
+	if (!c->kernel_params || !c->annotations_allowed)
+		goto oom;
+	c->annotations_allowed[0] = strdup(CONFIG_ANN_VCPUS);
+	c->annotations_allowed[1] = strdup(CONFIG_ANN_MEMORY);
+	if (!c->annotations_allowed[0] || !c->annotations_allowed[1])
+		goto oom;
+	c->n_annotations_allowed = 2;
+	return 0;
+oom:
+	err_errno(err, "kage config: defaults");
+	config__free(c);
+	return -1;
+}
+
+static const char *json_type_word(struct json_object *v)
+{
+	switch (json_object_get_type(v)) {
+	case json_type_null: return "null";
+	case json_type_boolean: return "a boolean";
+	case json_type_double: return "a number with a fraction or exponent";
+	case json_type_int: return "an integer";
+	case json_type_object: return "an object";
+	case json_type_array: return "an array";
+	case json_type_string: return "a string";
+	}
+	return "?";
+}
+
+static int read_uint(const char *name, const char *key, struct json_object *v, unsigned int min,
+		     unsigned int max, unsigned int *out, struct err **err)
+{
+	int64_t n;
+
+	if (!json_object_is_type(v, json_type_int))
+		return err_msg(err, "%s: %s must be an integer, not %s", name, key,
+			       json_type_word(v));
+	errno = 0;
+	n = json_object_get_int64(v);
+	/* json-c saturates values past int64 and says so in errno */
+	if (errno || n < min || n > max)
+		return err_msg(err, "%s: %s must be between %u and %u, not %s", name, key, min, max,
+			       json_object_to_json_string(v));
+	*out = n;
+	return 0;
+}
+
+static int read_string(const char *name, const char *key, struct json_object *v,
+		       const char **out, struct err **err)
+{
+	if (!json_object_is_type(v, json_type_string))
+		return err_msg(err, "%s: %s must be a string, not %s", name, key, json_type_word(v));
+	*out = json_object_get_string(v);
+	return 0;
+}
+
+/* "a, b, c" into buf, for messages that list the accepted values. */
+static const char *join(char *buf, size_t size, const char *const *names, size_t n)
+{
+	size_t used = 0;
+
+	buf[0] = 0;
+	for (size_t i = 0; i < n && used < size; i++)
+		used += snprintf(buf + used, size - used, "%s%s", i ? ", " : "", names[i]);
+	return buf;
+}
+
+/* A string that must be one of names; *out is its index. */
+static int read_choice(const char *name, const char *key, struct json_object *v,
+		       const char *const *names, size_t n, int *out, struct err **err)
+{
+	char list[128];
+	const char *s = NULL;
+
+	if (read_string(name, key, v, &s, err) < 0)
+		return -1;
+	*out = find_name(names, n, s);
+	if (*out < 0)
+		return err_msg(err, "%s: %s: unknown value '%s' (one of %s)", name, key, s,
+			       join(list, sizeof(list), names, n));
+	return 0;
+}
+
+static int read_annotations(const char *name, const char *key, struct json_object *v,
+			    struct kage_config *c, struct err **err)
+{
+	char known[128], **list;
+	size_t n;
+
+	if (!json_object_is_type(v, json_type_array))
+		return err_msg(err, "%s: %s must be an array of strings, not %s", name, key,
+			       json_type_word(v));
+	n = json_object_array_length(v);
+	list = calloc(n + 1, sizeof(*list));
+	if (!list)
+		return err_errno(err, "%s: %s", name, key);
+	free_strv(c->annotations_allowed);
+	c->annotations_allowed = list;
+	c->n_annotations_allowed = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *e = json_object_array_get_idx(v, i);
+		const char *s;
+
+		if (!json_object_is_type(e, json_type_string))
+			return err_msg(err, "%s: %s[%zu] must be a string, not %s", name, key, i,
+				       json_type_word(e));
+		s = json_object_get_string(e);
+		/* A misspelt name would silently forbid what the admin meant to allow. */
+		if (find_name(known_annotations, ARRAY_SIZE(known_annotations), s) < 0)
+			return err_msg(err, "%s: %s[%zu]: unknown annotation '%s' (known: %s)", name,
+				       key, i, s, join(known, sizeof(known), known_annotations,
+						       ARRAY_SIZE(known_annotations)));
+		list[i] = strdup(s);
+		if (!list[i])
+			return err_errno(err, "%s: %s", name, key);
+		c->n_annotations_allowed++;
+	}
+	return 0;
+}
+
+static int read_setting(const char *name, enum config_key k, struct json_object *v,
+			struct kage_config *c, struct err **err)
+{
+	const char *key = key_names[k], *s = NULL;
+	int idx;
+
+	switch (k) {
+	case CONFIG_DEFAULT_VCPUS:
+		return read_uint(name, key, v, 1, CONFIG_VCPUS_LIMIT, &c->default_vcpus, err);
+	case CONFIG_MAX_VCPUS:
+		return read_uint(name, key, v, 1, CONFIG_VCPUS_LIMIT, &c->max_vcpus, err);
+	case CONFIG_DEFAULT_MEMORY_MIB:
+		return read_uint(name, key, v, CONFIG_MIN_MEMORY_MIB, CONFIG_MEMORY_LIMIT_MIB,
+				 &c->default_memory_mib, err);
+	case CONFIG_MAX_MEMORY_MIB:
+		return read_uint(name, key, v, CONFIG_MIN_MEMORY_MIB, CONFIG_MEMORY_LIMIT_MIB,
+				 &c->max_memory_mib, err);
+	case CONFIG_AGENT_TIMEOUT_S:
+		return read_uint(name, key, v, CONFIG_AGENT_TIMEOUT_MIN_S, CONFIG_AGENT_TIMEOUT_MAX_S,
+				 &c->agent_timeout_s, err);
+	case CONFIG_KERNEL_PARAMS:
+		if (read_string(name, key, v, &s, err) < 0)
+			return -1;
+		if (strlen(s) > CONFIG_KERNEL_PARAMS_MAX || strpbrk(s, "\n\r"))
+			return err_msg(err, "%s: %s must be one line of at most %d bytes", name, key,
+				       CONFIG_KERNEL_PARAMS_MAX);
+		free(c->kernel_params);
+		c->kernel_params = strdup(s);
+		return c->kernel_params ? 0 : err_errno(err, "%s: %s", name, key);
+	case CONFIG_LOG_LEVEL:
+		if (read_choice(name, key, v, level_names, ARRAY_SIZE(level_names), &idx, err) < 0)
+			return -1;
+		c->log_level = idx;
+		return 0;
+	case CONFIG_FS_CACHE:
+		if (read_choice(name, key, v, fs_cache_names, ARRAY_SIZE(fs_cache_names), &idx,
+				err) < 0)
+			return -1;
+		c->fs_cache = idx;
+		return 0;
+	case CONFIG_SHARE_POLICY:
+		if (read_choice(name, key, v, share_policy_names, ARRAY_SIZE(share_policy_names),
+				&idx, err) < 0)
+			return -1;
+		c->share_policy = idx;
+		return 0;
+	case CONFIG_SECCOMP:
+		if (read_choice(name, key, v, seccomp_names, ARRAY_SIZE(seccomp_names), &idx,
+				err) < 0)
+			return -1;
+		c->seccomp = idx;
+		return 0;
+	case CONFIG_ANNOTATIONS_ALLOWED:
+		return read_annotations(name, key, v, c, err);
+	case CONFIG_NKEYS:
+		break;
+	}
+	return err_msg(err, "%s: %s: no reader", name, key);
+}
+
+/* The bounds between settings, checked once every setting has its final value. */
+static int check_bounds(const char *name, const struct kage_config *c, struct err **err)
+{
+	if (c->default_vcpus > c->max_vcpus)
+		return err_msg(err, "%s: default_vcpus (%u) is more than max_vcpus (%u)", name,
+			       c->default_vcpus, c->max_vcpus);
+	if (c->default_memory_mib > c->max_memory_mib)
+		return err_msg(err, "%s: default_memory_mib (%u) is more than max_memory_mib (%u)",
+			       name, c->default_memory_mib, c->max_memory_mib);
+	return 0;
+}
+
+static struct json_object *parse_json(const char *name, const char *text, size_t len,
+				      struct err **err)
+{
+	struct json_tokener *tok;
+	struct json_object *o;
+	enum json_tokener_error jerr;
+	size_t end;
+
+	if (len > CONFIG_MAX_SIZE) {
+		err_msg(err, "%s: %zu bytes is larger than the %u-byte limit", name, len,
+			CONFIG_MAX_SIZE);
+		return NULL;
+	}
+	if (memchr(text, 0, len)) {
+		err_msg(err, "%s: not valid JSON: NUL byte", name);
+		return NULL;
+	}
+	tok = json_tokener_new_ex(CONFIG_JSON_DEPTH);
+	if (!tok) {
+		err_errno(err, "%s: allocate the JSON parser", name);
+		return NULL;
+	}
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	o = json_tokener_parse_ex(tok, text, len);
+	jerr = json_tokener_get_error(tok);
+	end = json_tokener_get_parse_end(tok);
+	json_tokener_free(tok);
+	if (!o || jerr != json_tokener_success) {
+		json_object_put(o);
+		err_msg(err, "%s: not valid JSON at byte %zu: %s", name, end,
+			jerr == json_tokener_continue ? "unexpected end of file"
+						     : json_tokener_error_desc(jerr));
+		return NULL;
+	}
+	if (!json__only_space(text + end, len - end)) {
+		json_object_put(o);
+		err_msg(err, "%s: trailing data after the JSON object at byte %zu", name, end);
+		return NULL;
+	}
+	if (!json_object_is_type(o, json_type_object)) {
+		err_msg(err, "%s: must hold a JSON object, not %s", name, json_type_word(o));
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
+int config__parse(const char *name, const char *text, size_t len, struct kage_config *c,
+		  struct err **err)
+{
+	struct json_object *o = parse_json(name, text, len, err);
+	int ret = 0;
+
+	if (!o)
+		return -1;
+	json_object_object_foreach(o, key, v) {
+		int k = find_name(key_names, CONFIG_NKEYS, key);
+
+		/* A typo must not fall back to a default without a word. */
+		if (k < 0) {
+			ret = err_msg(err, "%s: unknown setting '%s' (see docs/config.md)", name,
+				      key);
+			break;
+		}
+		ret = read_setting(name, k, v, c, err);
+		if (ret < 0)
+			break;
+		c->from_file[k] = true;
+	}
+	json_object_put(o);
+	return ret < 0 ? ret : check_bounds(name, c, err);
+}
+
+static int read_fd(int fd, const char *name, char **buf, size_t *len, struct err **err)
+{
+	_cleanup_free_ char *data = NULL;
+	size_t got = 0;
+	struct stat st;
+	ssize_t n;
+
+	if (fstat(fd, &st) < 0)
+		return err_errno(err, "stat %s", name);
+	if (!S_ISREG(st.st_mode))
+		return err_msg(err, "%s: not a regular file", name);
+	if (st.st_size > CONFIG_MAX_SIZE)
+		return err_msg(err, "%s: %lld bytes is larger than the %u-byte limit", name,
+			       (long long)st.st_size, CONFIG_MAX_SIZE);
+	data = malloc(CONFIG_MAX_SIZE + 1);
+	if (!data)
+		return err_errno(err, "%s: allocate", name);
+	while (got <= CONFIG_MAX_SIZE) {
+		n = read(fd, data + got, CONFIG_MAX_SIZE + 1 - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return err_errno(err, "read %s", name);
+		if (n == 0)
+			break;
+		got += n;
+	}
+	if (got > CONFIG_MAX_SIZE)
+		return err_msg(err, "%s: grew past the %u-byte limit", name, CONFIG_MAX_SIZE);
+	*buf = TAKE_PTR(data);
+	*len = got;
+	return 0;
+}
+
+/* Picks the file: the first named link wins even if it is missing (that is an error). */
+static const char *pick(const struct config_sources *src, enum config_origin *origin)
+{
+	if (src->option_path) {
+		*origin = CONFIG_FROM_OPTION;
+		return src->option_path;
+	}
+	if (src->env_path && src->env_path[0]) {
+		*origin = CONFIG_FROM_ENV;
+		return src->env_path;
+	}
+	*origin = src->system_path ? CONFIG_FROM_SYSTEM : CONFIG_FROM_NONE;
+	return src->system_path;
+}
+
+int config__load_from(const struct config_sources *src, struct kage_config *c, struct err **err)
+{
+	_cleanup_close_ int fd = -1;
+	_cleanup_free_ char *buf = NULL;
+	enum config_origin origin;
+	const char *path = pick(src, &origin);
+	size_t len = 0;
+
+	if (config__defaults(c, err) < 0)
+		return -1;
+	if (!path)
+		return 0;
+	/* O_NONBLOCK: a FIFO in the file's place must not hang every kage command. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0 && errno == ENOENT && origin == CONFIG_FROM_SYSTEM)
+		return 0;
+	if (fd < 0) {
+		err_errno(err, "kage config: open %s (from %s)", path, config__origin_name(origin));
+		goto fail;
+	}
+	if (read_fd(fd, path, &buf, &len, err) < 0 || config__parse(path, buf, len, c, err) < 0) {
+		err_prefix(err, "kage config");
+		goto fail;
+	}
+	c->path = strdup(path);
+	if (!c->path) {
+		err_errno(err, "kage config: %s", path);
+		goto fail;
+	}
+	c->origin = origin;
+	pr_debug("kage config: %s (from %s)", path, config__origin_name(origin));
+	return 0;
+fail:
+	config__free(c);
+	return -1;
+}
+
+int config__load(const char *option_path, struct kage_config *c, struct err **err)
+{
+	struct config_sources src = {
+		.option_path = option_path,
+		.env_path = getenv(CONFIG_ENV),
+		.system_path = CONFIG_SYSTEM_PATH,
+	};
+
+	return config__load_from(&src, c, err);
+}
+
+static struct json_object *setting_value(const struct kage_config *c, enum config_key k)
+{
+	struct json_object *a;
+
+	switch (k) {
+	case CONFIG_DEFAULT_VCPUS: return json_object_new_int64(c->default_vcpus);
+	case CONFIG_DEFAULT_MEMORY_MIB: return json_object_new_int64(c->default_memory_mib);
+	case CONFIG_KERNEL_PARAMS: return json_object_new_string(c->kernel_params);
+	case CONFIG_LOG_LEVEL: return json_object_new_string(level_names[c->log_level]);
+	case CONFIG_FS_CACHE: return json_object_new_string(config__fs_cache_name(c->fs_cache));
+	case CONFIG_SHARE_POLICY:
+		return json_object_new_string(config__share_policy_name(c->share_policy));
+	case CONFIG_MAX_VCPUS: return json_object_new_int64(c->max_vcpus);
+	case CONFIG_MAX_MEMORY_MIB: return json_object_new_int64(c->max_memory_mib);
+	case CONFIG_AGENT_TIMEOUT_S: return json_object_new_int64(c->agent_timeout_s);
+	case CONFIG_SECCOMP: return json_object_new_string(seccomp_names[c->seccomp]);
+	case CONFIG_ANNOTATIONS_ALLOWED:
+		a = json_object_new_array();
+		for (size_t i = 0; a && i < c->n_annotations_allowed; i++) {
+			if (json_object_array_add(a, json_object_new_string(
+						     c->annotations_allowed[i])) < 0) {
+				json_object_put(a);
+				return NULL;
+			}
+		}
+		return a;
+	case CONFIG_NKEYS:
+		break;
+	}
+	return NULL;
+}
+
+/* Adds key: v to o, taking v; false when v is NULL or memory runs out. */
+static bool add(struct json_object *o, const char *key, struct json_object *v)
+{
+	if (!v || json_object_object_add(o, key, v) < 0) {
+		json_object_put(v);
+		return false;
+	}
+	return true;
+}
+
+int config__to_json(const struct kage_config *c, struct json_object **out, struct err **err)
+{
+	struct json_object *root = json_object_new_object(), *settings = json_object_new_object();
+	bool ok = root && settings;
+
+	ok = ok && json_object_object_add(root, "config_file", c->path ?
+					  json_object_new_string(c->path) : NULL) == 0;
+	ok = ok && json_object_object_add(root, "config_from", c->path ?
+					  json_object_new_string(config__origin_name(c->origin)) :
+					  NULL) == 0;
+	for (int k = 0; ok && k < CONFIG_NKEYS; k++) {
+		struct json_object *s = json_object_new_object();
+
+		ok = add(settings, key_names[k], s) && add(s, "value", setting_value(c, k)) &&
+		     add(s, "source", json_object_new_string(c->from_file[k] ? "file" :
+											 "default"));
+	}
+	if (!ok || json_object_object_add(root, "settings", settings) < 0) {
+		json_object_put(settings);
+		json_object_put(root);
+		return err_msg(err, "kage config: out of memory");
+	}
+	*out = root;
+	return 0;
+}
+
+void config__sandbox_defaults(const struct kage_config *c, struct sandbox_settings *out)
+{
+	out->vcpus = c->default_vcpus;
+	out->memory_mib = c->default_memory_mib;
+	out->fs_cache = c->fs_cache;
+	out->share_policy = c->share_policy;
+	out->kernel_params = c->kernel_params;
+	out->rootfs_block = NULL;
+	out->rootfs_fstype = CONFIG_ROOTFS_FSTYPE_DEFAULT;
+	out->rootfs_options = NULL;
+	out->seccomp = c->seccomp;
+}
+
+/* Reads a decimal number with nothing around it: "4", never "+4", " 4" or "4k". */
+static bool parse_decimal(const char *s, uint64_t max, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (!*s)
+		return false;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9' || v > (max - (*s - '0')) / 10)
+			return false;
+		v = v * 10 + (*s - '0');
+	}
+	*out = v;
+	return true;
+}
+
+int config__cpuset_count(const char *list, unsigned int *count, struct err **err)
+{
+	unsigned char seen[CONFIG_CPUSET_MAX / 8] = { 0 };
+	const char *p = list;
+	unsigned int n = 0;
+
+	while (*p) {
+		char item[32];
+		size_t len = strcspn(p, ",");
+		uint64_t lo, hi;
+		char *dash;
+
+		if (len == 0 || len >= sizeof(item))
+			goto bad;
+		memcpy(item, p, len);
+		item[len] = 0;
+		dash = strchr(item, '-');
+		if (dash)
+			*dash = 0;
+		if (!parse_decimal(item, CONFIG_CPUSET_MAX - 1, &lo) ||
+		    !parse_decimal(dash ? dash + 1 : item, CONFIG_CPUSET_MAX - 1, &hi) || hi < lo)
+			goto bad;
+		for (uint64_t cpu = lo; cpu <= hi; cpu++) {
+			if (!(seen[cpu / 8] & (1u << (cpu % 8))))
+				n++;
+			seen[cpu / 8] |= 1u << (cpu % 8);
+		}
+		p += len;
+		if (*p == ',' && !*++p)
+			goto bad;
+	}
+	*count = n;
+	return 0;
+bad:
+	return err_msg(err, "cpuset '%s' is not a list of CPUs such as 0-3,7", list);
+}
+
+static unsigned int clamp_max(unsigned int v, unsigned int max, const char *what)
+{
+	if (v <= max)
+		return v;
+	pr_warn("the container's %s asks for %u, more than the configured maximum %u: using %u",
+		what, v, max, max);
+	return max;
+}
+
+int config__apply_resources(const struct kage_config *c, const struct oci_resources *res,
+			    struct sandbox_settings *out, struct err **err)
+{
+	uint64_t period, mib;
+	unsigned int cpus = 0;
+
+	if (res->has_mem_limit && res->mem_limit > 0) {
+		mib = ((uint64_t)res->mem_limit + (1u << 20) - 1) >> 20;
+		if (mib < CONFIG_MIN_MEMORY_MIB)
+			mib = CONFIG_MIN_MEMORY_MIB;
+		out->memory_mib = clamp_max(mib > UINT32_MAX ? UINT32_MAX : mib,
+					    c->max_memory_mib, "memory limit (MiB)");
+	}
+	period = res->has_cpu_period && res->cpu_period ? res->cpu_period :
+							  CONFIG_CFS_PERIOD_DEFAULT;
+	if (res->has_cpu_quota && res->cpu_quota > 0) {
+		uint64_t v = ((uint64_t)res->cpu_quota + period - 1) / period;
+
+		cpus = v > UINT32_MAX ? UINT32_MAX : v;
+	} else if (res->cpu_cpus && res->cpu_cpus[0]) {
+		if (config__cpuset_count(res->cpu_cpus, &cpus, err) < 0)
+			return err_prefix(err, "linux.resources.cpu.cpus");
+	}
+	if (cpus)
+		out->vcpus = clamp_max(cpus, c->max_vcpus, "CPU limit (vCPUs)");
+	return 0;
+}
+
+static bool allowed(const struct kage_config *c, const char *name)
+{
+	for (size_t i = 0; i < c->n_annotations_allowed; i++)
+		if (!strcmp(c->annotations_allowed[i], name))
+			return true;
+	return false;
+}
+
+static int apply_one(const struct kage_config *c, const struct oci_kv *kv,
+		     struct sandbox_settings *out, struct err **err)
+{
+	uint64_t v;
+	int fc;
+
+	if (!strcmp(kv->key, CONFIG_ANN_VCPUS)) {
+		if (!parse_decimal(kv->value, UINT32_MAX, &v) || v < 1 || v > c->max_vcpus)
+			return err_msg(err, "annotation %s: '%s' is not a number of vCPUs from 1 "
+				       "to max_vcpus (%u)", kv->key, kv->value, c->max_vcpus);
+		out->vcpus = v;
+	} else if (!strcmp(kv->key, CONFIG_ANN_MEMORY)) {
+		if (!parse_decimal(kv->value, UINT32_MAX, &v) || v < CONFIG_MIN_MEMORY_MIB ||
+		    v > c->max_memory_mib)
+			return err_msg(err, "annotation %s: '%s' is not a size in MiB from %u to "
+				       "max_memory_mib (%u)", kv->key, kv->value,
+				       CONFIG_MIN_MEMORY_MIB, c->max_memory_mib);
+		out->memory_mib = v;
+	} else if (!strcmp(kv->key, CONFIG_ANN_ROOTFS_BLOCK)) {
+		if (kv->value[0] != '/')
+			return err_msg(err, "annotation %s: '%s' is not an absolute path", kv->key,
+				       kv->value);
+		out->rootfs_block = kv->value;
+	} else if (!strcmp(kv->key, CONFIG_ANN_ROOTFS_FSTYPE)) {
+		/* a filesystem's name as /proc/filesystems lists it */
+		if (!kv->value[0] || strspn(kv->value, "abcdefghijklmnopqrstuvwxyz0123456789_.") !=
+					     strlen(kv->value) || strlen(kv->value) > 32)
+			return err_msg(err, "annotation %s: '%s' is not a filesystem type such as "
+				       "ext4", kv->key, kv->value);
+		out->rootfs_fstype = kv->value;
+	} else if (!strcmp(kv->key, CONFIG_ANN_ROOTFS_OPTIONS)) {
+		out->rootfs_options = kv->value;
+	} else {
+		fc = find_name(fs_cache_names, ARRAY_SIZE(fs_cache_names), kv->value);
+		if (fc < 0)
+			return err_msg(err, "annotation %s: '%s' is not none, auto or always",
+				       kv->key, kv->value);
+		out->fs_cache = fc;
+	}
+	return 0;
+}
+
+int config__apply_annotations(const struct kage_config *c, const struct oci_kv *ann, size_t n,
+			      struct sandbox_settings *out, struct err **err)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct oci_kv *kv = &ann[i];
+
+		if (strncmp(kv->key, "io.kage.", 8))
+			continue;
+		if (find_name(known_annotations, ARRAY_SIZE(known_annotations), kv->key) < 0) {
+			pr_warn("annotation %s is not one kage knows: ignored", kv->key);
+			continue;
+		}
+		/* The host's admin decides what a container may size for itself. */
+		if (!allowed(c, kv->key)) {
+			pr_warn("annotation %s is not in annotations_allowed of the kage config: "
+				"ignored", kv->key);
+			continue;
+		}
+		if (apply_one(c, kv, out, err) < 0)
+			return -1;
+	}
+	if (!out->rootfs_block && (out->rootfs_options ||
+				   strcmp(out->rootfs_fstype, CONFIG_ROOTFS_FSTYPE_DEFAULT)))
+		pr_warn("annotations %s and %s apply only with %s: ignored",
+			CONFIG_ANN_ROOTFS_FSTYPE, CONFIG_ANN_ROOTFS_OPTIONS, CONFIG_ANN_ROOTFS_BLOCK);
+	return 0;
+}
+
+int config__sandbox(const struct kage_config *c, const struct oci_resources *res,
+		    const struct oci_kv *ann, size_t n, struct sandbox_settings *out,
+		    struct err **err)
+{
+	config__sandbox_defaults(c, out);
+	if (res && config__apply_resources(c, res, out, err) < 0)
+		return -1;
+	return config__apply_annotations(c, ann, n, out, err);
+}

@@ -1,0 +1,169 @@
+/*
+ * kage's own settings (not a bundle's config.json): a JSON file found through a chain
+ * (--config, $KAGE_CONFIG, /etc/kage/config.json, built-in defaults), and the per-container
+ * VM size worked out from them, the OCI resources and the io.kage.* annotations.
+ */
+#ifndef KAGE_RUNTIME_OCI_SETTINGS_H
+#define KAGE_RUNTIME_OCI_SETTINGS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "../../lib/log.h"
+
+struct err;
+struct json_object;
+struct oci_kv;
+struct oci_resources;
+
+#define CONFIG_SYSTEM_PATH "/etc/kage/config.json"
+#define CONFIG_ENV "KAGE_CONFIG"
+
+/* A guest smaller than this cannot hold the kernel, the agent and a workload. */
+#define CONFIG_MIN_MEMORY_MIB 128
+/* Hard ceilings on what a config file may allow: KVM's vCPU ids, 1 TiB of guest memory. */
+#define CONFIG_VCPUS_LIMIT 255
+#define CONFIG_MEMORY_LIMIT_MIB (1u << 20)
+/* The guest agent's deadline (runtime/agent/client.h): a second is too tight under emulation. */
+#define CONFIG_AGENT_TIMEOUT_DEFAULT_S 10
+#define CONFIG_AGENT_TIMEOUT_MIN_S 2
+#define CONFIG_AGENT_TIMEOUT_MAX_S 600
+
+/* The annotations a container may set, if the config's annotations_allowed names them. */
+#define CONFIG_ANN_VCPUS "io.kage.vcpus"
+#define CONFIG_ANN_MEMORY "io.kage.memory"
+#define CONFIG_ANN_FS_CACHE "io.kage.fs_cache"
+/*
+ * The container's root from a disk image or block device (virtio-blk) instead of root.path,
+ * with its filesystem type (default ext4) and mount options. Not allowed by default: it names
+ * a host path, which whoever may set annotations (a Kubernetes pod) should not choose.
+ */
+#define CONFIG_ANN_ROOTFS_BLOCK "io.kage.rootfs.block"
+#define CONFIG_ANN_ROOTFS_FSTYPE "io.kage.rootfs.fstype"
+#define CONFIG_ANN_ROOTFS_OPTIONS "io.kage.rootfs.options"
+#define CONFIG_ROOTFS_FSTYPE_DEFAULT "ext4"
+
+/* How the guest caches files of the shared rootfs (virtio-fs cache= policy). */
+enum config_fs_cache { CONFIG_FS_CACHE_NONE, CONFIG_FS_CACHE_AUTO, CONFIG_FS_CACHE_ALWAYS };
+/* kill: a call outside a thread's seccomp list ends the sandbox; log: the kernel logs it. */
+enum config_seccomp { CONFIG_SECCOMP_KILL, CONFIG_SECCOMP_LOG };
+
+/*
+ * What a guest may make in a shared host directory (devices/fs's enum fs_policy): strict
+ * refuses devices, security.* and trusted.* xattrs and root set-id files; runc allows what a
+ * runc bind mount allows. docs/shares.md says where they differ.
+ */
+enum config_share_policy { CONFIG_SHARE_STRICT, CONFIG_SHARE_RUNC };
+
+/* The settings, in the order `kage env` prints them; also indexes kage_config.from_file. */
+enum config_key {
+	CONFIG_DEFAULT_VCPUS,
+	CONFIG_DEFAULT_MEMORY_MIB,
+	CONFIG_KERNEL_PARAMS,
+	CONFIG_LOG_LEVEL,
+	CONFIG_FS_CACHE,
+	CONFIG_SHARE_POLICY,
+	CONFIG_ANNOTATIONS_ALLOWED,
+	CONFIG_MAX_VCPUS,
+	CONFIG_MAX_MEMORY_MIB,
+	CONFIG_AGENT_TIMEOUT_S,
+	CONFIG_SECCOMP,
+	CONFIG_NKEYS
+};
+
+/* Which link of the chain supplied the file. */
+enum config_origin { CONFIG_FROM_NONE, CONFIG_FROM_OPTION, CONFIG_FROM_ENV, CONFIG_FROM_SYSTEM };
+
+struct kage_config {
+	char *path;			/* the file read; NULL when only defaults apply */
+	enum config_origin origin;
+	unsigned int default_vcpus;
+	unsigned int default_memory_mib;
+	char *kernel_params;		/* appended to the guest's command line; never NULL */
+	enum log_level log_level;
+	enum config_fs_cache fs_cache;
+	enum config_share_policy share_policy;
+	char **annotations_allowed;	/* NULL-terminated */
+	size_t n_annotations_allowed;
+	unsigned int max_vcpus;
+	unsigned int max_memory_mib;
+	unsigned int agent_timeout_s;	/* the guest agent's deadline for ordinary requests */
+	enum config_seccomp seccomp;	/* what a sandbox thread's forbidden call does */
+	bool from_file[CONFIG_NKEYS];	/* the settings the file set; the rest are defaults */
+};
+
+/* Where the chain looks; tests replace system_path, the binary uses CONFIG_SYSTEM_PATH. */
+struct config_sources {
+	const char *option_path;	/* --config FILE, or NULL */
+	const char *env_path;		/* $KAGE_CONFIG, or NULL (an empty value counts as unset) */
+	const char *system_path;	/* read only if it exists; NULL skips it */
+};
+
+/* One container's VM, after config__sandbox(). kernel_params points into the config. */
+struct sandbox_settings {
+	unsigned int vcpus;
+	unsigned int memory_mib;
+	enum config_fs_cache fs_cache;
+	enum config_share_policy share_policy;	/* of the bind mounts' shares */
+	const char *kernel_params;
+	/* From the rootfs annotations; point into the spec. rootfs_block NULL: root.path. */
+	const char *rootfs_block;
+	const char *rootfs_fstype;
+	const char *rootfs_options;	/* comma-separated mount(8) words, or NULL */
+	enum config_seccomp seccomp;
+};
+
+/* The built-in defaults; max_vcpus is the number of online host CPUs. */
+int config__defaults(struct kage_config *c, struct err **err);
+/*
+ * Reads the first file of the chain that is named or exists: option, then env, then system
+ * (not a merge). A named file that is missing is an error, a missing system file is not.
+ * Unknown keys, wrong types and out-of-range values are errors naming the key.
+ */
+int config__load_from(const struct config_sources *src, struct kage_config *c, struct err **err);
+/* The same with $KAGE_CONFIG and CONFIG_SYSTEM_PATH. */
+int config__load(const char *option_path, struct kage_config *c, struct err **err);
+/* Parses a config file's text over the defaults already in c; name is for messages. */
+int config__parse(const char *name, const char *text, size_t len, struct kage_config *c,
+		  struct err **err);
+void config__free(struct kage_config *c);
+
+/*
+ * The settings in effect as `kage env` prints them: {"config_file": path or null,
+ * "config_from": "--config", "KAGE_CONFIG", "system" or null, "settings": {name: {"value": v,
+ * "source": "file" or "default"}}}. The caller puts *out.
+ */
+int config__to_json(const struct kage_config *c, struct json_object **out, struct err **err);
+/* Names for messages and `kage env`. */
+const char *config__key_name(enum config_key key);
+const char *config__fs_cache_name(enum config_fs_cache fc);
+const char *config__share_policy_name(enum config_share_policy p);
+const char *config__origin_name(enum config_origin origin);
+
+/*
+ * A container's VM size. Precedence, lowest first: the config's defaults, then what the OCI
+ * resources imply (config__apply_resources), then the allowed annotations
+ * (config__apply_annotations). res may be NULL, ann may be NULL with n 0.
+ */
+int config__sandbox(const struct kage_config *c, const struct oci_resources *res,
+		    const struct oci_kv *ann, size_t n, struct sandbox_settings *out,
+		    struct err **err);
+void config__sandbox_defaults(const struct kage_config *c, struct sandbox_settings *out);
+/*
+ * Memory limit -> MiB rounded up, at least CONFIG_MIN_MEMORY_MIB; CPU quota/period -> their
+ * ceiling in vCPUs, else the count of the cpuset's CPUs. Values above the config's maxima are
+ * lowered to them with a warning; fields that say nothing leave out alone.
+ */
+int config__apply_resources(const struct kage_config *c, const struct oci_resources *res,
+			    struct sandbox_settings *out, struct err **err);
+/*
+ * io.kage.vcpus, io.kage.memory (MiB), io.kage.fs_cache and the io.kage.rootfs.* ones
+ * override out when the config allows them (out then points into ann); a forbidden or unknown io.kage.* annotation is ignored with a warning, and a
+ * malformed or out-of-range value of an allowed one is an error.
+ */
+int config__apply_annotations(const struct kage_config *c, const struct oci_kv *ann, size_t n,
+			      struct sandbox_settings *out, struct err **err);
+/* The number of CPUs in a cpuset list such as "0-3,7"; <0 for a malformed list. */
+int config__cpuset_count(const char *list, unsigned int *count, struct err **err);
+
+#endif
