@@ -66,7 +66,7 @@ MUSL_REALGCC = $(shell sed -n 's/.*REALGCC:-\([^}]*\)}.*/\1/p' $(MUSL_GCC))
 KAGE_LDFLAGS := -specs $(BUILD)/static-pie.specs -Wl,--gc-sections -L$(DEPS)/lib
 
 # Generic code, then the architecture's arch__* hooks.
-LIB_SRCS := $(wildcard lib/*.c vmm/*.c devices/*.c devices/*/*.c runtime/*/*.c confine/*.c \
+LIB_SRCS := $(wildcard lib/*.c lib/*/*.c vmm/*.c devices/*.c devices/*/*.c runtime/*/*.c confine/*.c \
 	arch/$(ARCH)/*.c)
 LIB_SRCS := $(filter-out runtime/cli/main.c,$(LIB_SRCS))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
@@ -80,9 +80,9 @@ $(BUILD)/guest/kage-hello: guest/init/init.c | $(BUILD)/deps.mk
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(BASE_CFLAGS) -Os $(LDFLAGS) -s -o $@ $<
 
-AGENT_SRCS := $(wildcard guest/agent/*.c guest/agent/*/*.c) lib/frame.c lib/err.c lib/log.c lib/io.c lib/netlink.c \
+AGENT_SRCS := $(wildcard guest/agent/*.c guest/agent/*/*.c) lib/wire/frame.c lib/err.c lib/log.c lib/io.c lib/wire/netlink.c \
 	lib/time.c
-$(BUILD)/guest/agent: $(AGENT_SRCS) $(wildcard guest/agent/*.h guest/agent/*/*.h) lib/frame.h | $(BUILD)/deps.mk
+$(BUILD)/guest/agent: $(AGENT_SRCS) $(wildcard guest/agent/*.h guest/agent/*/*.h) lib/wire/frame.h | $(BUILD)/deps.mk
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(AGENT_SRCS) -lseccomp -ljson-c
 
@@ -144,7 +144,7 @@ $(BUILD)/tests/%.cpio.gz: $(BUILD)/tests/guest/% scripts/mkcpio.py
 
 # The agent's test client speaks the protocol through the host-side client library.
 $(BUILD)/tests/agent-client: tests/helpers/agent-client.c runtime/agent/client.c runtime/agent/reply.c \
-		lib/frame.c lib/err.c lib/log.c lib/io.c lib/time.c | $(BUILD)/deps.mk
+		lib/wire/frame.c lib/wire/json.c lib/err.c lib/log.c lib/io.c lib/time.c | $(BUILD)/deps.mk
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -154,10 +154,10 @@ helpers: $(HELPERS) $(TEST_GUESTS) $(BUILD)/guest/agent
 # (musl has no sanitizer runtime, so these use Debian's shared json-c and libseccomp.)
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 SAN_CFLAGS := $(BASE_CFLAGS) -O1 $(SAN_FLAGS) -Wno-unknown-warning-option -MMD -MP
-# The verbs stay out: they are thin, and cmd_vm pulls in the embedded images.
-SAN_LIB_OBJS := $(patsubst %.c,$(BUILD)/san/%.o,$(filter-out runtime/cli/cmd_%.c runtime/runc/cmd_%.c,\
-	$(LIB_SRCS)))
-UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(wildcard tests/unit/test_*.c))
+# The verbs stay out (they are thin), and so do the embedded images.
+SAN_LIB_OBJS := $(patsubst %.c,$(BUILD)/san/%.o,$(filter-out runtime/cli/%.c runtime/runc/cmd_%.c \
+	runtime/machine/images.c,$(LIB_SRCS)))
+UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(wildcard tests/unit/*/test_*.c))
 
 $(BUILD)/san/%.o: %.c | $(BUILD)/.setup
 	@mkdir -p $(dir $@)
@@ -165,6 +165,7 @@ $(BUILD)/san/%.o: %.c | $(BUILD)/.setup
 
 $(BUILD)/tests/unit/%: tests/unit/%.c $(SAN_LIB_OBJS) | $(BUILD)/.setup
 	@mkdir -p $(dir $@)
+	@mkdir -p $(dir $(BUILD)/san/$*.d)
 	$(SAN_CC) $(SAN_CFLAGS) -MF $(BUILD)/san/$*.d -I. -o $@ $< $(SAN_LIB_OBJS) $(SAN_FLAGS) \
 		-lseccomp -ljson-c -lpthread
 
@@ -177,12 +178,13 @@ san: unit-bins
 	tests/run unit
 
 # The unit tests whose devices run worker threads, again under ThreadSanitizer (clang, glibc):
-# build/tsan/tests/unit/test_X, run by tests/run's unit group next to the ASan ones. They link
+# build/tsan/tests/unit/<layer>/test_X, run by tests/run's unit group next to the ASan ones. They link
 # only the units those tests use, so the TSan build stays small. A report fails the test:
 # tests/run sets TSAN_OPTIONS (halt_on_error, exitcode 66).
-TSAN_TESTS := test_blk_dev test_fuse_hostile
-TSAN_SRCS := lib/err.c lib/log.c lib/io.c lib/thread_role.c vmm/gmem.c vmm/loop.c devices/virtio/queue.c \
-	devices/virtio/virtio.c devices/blk/blk.c devices/blk/blk_req.c $(wildcard devices/fs/*.c)
+TSAN_TESTS := devices/test_blk_dev devices/test_fuse_hostile
+TSAN_SRCS := lib/err.c lib/log.c lib/io.c lib/wire/iov.c lib/thread_role.c vmm/gmem.c vmm/loop.c \
+	devices/virtio/queue.c devices/virtio/virtio.c devices/virtio/workers.c devices/blk/blk.c \
+	devices/blk/blk_req.c $(wildcard devices/fs/*.c)
 TSAN_FLAGS := -fsanitize=thread -fno-omit-frame-pointer
 TSAN_CFLAGS := $(BASE_CFLAGS) -O1 $(TSAN_FLAGS) -Wno-unknown-warning-option -MMD -MP
 TSAN_LIB_OBJS := $(TSAN_SRCS:%.c=$(BUILD)/tsan/%.o)

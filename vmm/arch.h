@@ -38,4 +38,27 @@ const char *arch__base_cmdline(void);
  * shutdown, so there it shows the reset state.) */
 void arch__describe_vcpu(struct vcpu *vcpu, char *buf, size_t len);
 
+
+/*
+ * What `kage check` looks for on this architecture: the KVM capabilities kage's VMM uses, and
+ * the hardware virtualization extensions that can back KVM here, each as the word it shows
+ * in /proc/cpuinfo's feature line (arch__cpuinfo_features names that line) and the KVM
+ * module that drives it.
+ */
+struct arch_kvm_cap {
+	int cap;		/* KVM_CAP_* */
+	const char *name;
+};
+
+struct arch_virt_ext {
+	const char *flag;	/* in the feature line: "vmx" */
+	const char *name;	/* "VT-x" */
+	const char *module;	/* "kvm_intel" */
+	const char *firmware;	/* what firmware setup menus call it: "Intel VT" */
+};
+
+const struct arch_kvm_cap *arch__kvm_caps(size_t *n);
+const struct arch_virt_ext *arch__virt_exts(size_t *n);
+const char *arch__cpuinfo_features(void);
+
 #endif

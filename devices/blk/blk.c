@@ -1,13 +1,7 @@
 /*
  * virtio-blk, the device side: config space, features, and the worker pool that serves the
- * request queue. Requests themselves are checked and served in blk_req.c.
- *
- * Threads and locking: a kick (event loop thread, dev->lock held) only wakes the workers.
- * A worker takes a chain under dev->lock, serves it without the lock (the chain's iovecs
- * point into guest RAM, which outlives the device) and returns it under the lock, so the
- * used ring and the interrupt state are only ever touched with the lock held. Reset waits,
- * with the lock released through a condition variable, until no request is in flight, and
- * what finishes meanwhile is dropped: after reset nothing touches guest memory.
+ * request queue (devices/virtio/workers.c: taking, serving and returning chains, and a
+ * reset's drain). Requests themselves are checked and served in blk_req.c.
  */
 #include "blk.h"
 
@@ -16,7 +10,6 @@
 #include <linux/fs.h>
 #include <linux/virtio_blk.h>
 #include <linux/virtio_ids.h>
-#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,8 +19,10 @@
 #include <unistd.h>
 
 #include "../../lib/cleanup.h"
+#include "../../lib/wire/le.h"
 #include "../../lib/log.h"
 #include "../../lib/thread_role.h"
+#include "../virtio/workers.h"
 
 /* Enough to keep a disk busy while one request waits on a flush; threads are cheap. */
 #define BLK_WORKERS 4
@@ -35,25 +30,11 @@
 /* Config space up to write_zeroes_may_unmap and its padding; no secure erase. */
 #define BLK_CONFIG_SIZE offsetof(struct virtio_blk_config, max_secure_erase_sectors)
 
-struct blk_worker {
-	struct blk *b;
-	pthread_t thread;
-	bool started;
-	struct virtq_chain chain;
-};
-
 struct blk {
 	struct virtio_dev dev;
+	struct virtio_workers *workers;
 	struct blk_disk disk;
-	struct virtio_blk_config cfg;
-
-	/* All below is guarded by dev.lock. */
-	pthread_cond_t work;	/* a kick, a reset that ended, or quit */
-	pthread_cond_t idle;	/* busy dropped to 0 */
-	unsigned int busy;	/* requests taken and not yet returned */
-	bool draining;		/* a reset is waiting for busy == 0: take nothing, return nothing */
-	bool quit;
-	struct blk_worker workers[BLK_WORKERS];
+	struct virtio_blk_config cfg;	/* as the guest reads it: little-endian */
 };
 
 static struct blk *to_blk(struct virtio_dev *dev)
@@ -61,70 +42,26 @@ static struct blk *to_blk(struct virtio_dev *dev)
 	return dev->priv;
 }
 
-/* Takes the next chain for a worker: 1 when it did, 0 when there is nothing to do. */
-static int take_chain(struct blk *b, struct virtq_chain *ch)
+/* A worker's job, without the device lock. */
+static int blk_work(void *ctx, const struct virtq_chain *c, uint32_t *used, struct err **err)
 {
-	struct virtio_dev *dev = &b->dev;
-	struct virtq *q = &dev->queues[0];
-	_cleanup_err_ struct err *err = NULL;
-	int r;
+	struct blk *b = ctx;
 
-	if (b->quit || b->draining || !dev->active || dev->needs_reset || !q->ready)
-		return 0;
-	r = virtq__pop(q, ch, &err);
-	if (r < 0) {
-		virtio__fail(dev, err->msg);
-		return 0;
-	}
-	return r;
-}
-
-/* Returns a served chain to the driver, unless a reset or destroy is under way. */
-static void finish_chain(struct blk *b, const struct virtq_chain *ch, int served, uint32_t used)
-{
-	struct virtio_dev *dev = &b->dev;
-
-	if (served < 0) {
-		virtio__fail(dev, "request has no device-writable byte for its status");
-	} else if (!b->draining && !b->quit && dev->active) {
-		virtq__push(&dev->queues[0], ch->head, used);
-		virtio__notify_used(dev, 0);
-	}
-	if (--b->busy == 0)
-		pthread_cond_broadcast(&b->idle);
-}
-
-static void *blk_worker(void *arg)
-{
-	struct blk_worker *w = arg;
-	struct blk *b = w->b;
-	struct virtio_dev *dev = &b->dev;
-
-	thread_role__enter(THREAD_BLK, "blk-io");
-
-	pthread_mutex_lock(&dev->lock);
-	while (!b->quit) {
-		uint32_t used;
-		int served;
-
-		if (!take_chain(b, &w->chain)) {
-			pthread_cond_wait(&b->work, &dev->lock);
-			continue;
-		}
-		b->busy++;
-		pthread_mutex_unlock(&dev->lock);
-		served = blk__serve_chain(&b->disk, &w->chain, &used);
-		pthread_mutex_lock(&dev->lock);
-		finish_chain(b, &w->chain, served, used);
-	}
-	pthread_mutex_unlock(&dev->lock);
-	return NULL;
+	if (blk__serve_chain(&b->disk, c, used) < 0)
+		return err_msg(err, "request has no device-writable byte for its status");
+	return 0;
 }
 
 static void blk_queue_notify(struct virtio_dev *dev, unsigned int queue)
 {
 	if (queue == 0)
-		pthread_cond_broadcast(&to_blk(dev)->work);
+		virtio_workers__kick(to_blk(dev)->workers);
+}
+
+/* Called with dev->lock held, like every op; the drain releases it while it waits. */
+static void blk_reset(struct virtio_dev *dev)
+{
+	virtio_workers__drain(to_blk(dev)->workers);
 }
 
 static uint64_t blk_features(struct virtio_dev *dev)
@@ -142,20 +79,6 @@ static void blk_get_config(struct virtio_dev *dev, uint32_t offset, void *data, 
 	memcpy(data, (uint8_t *)&to_blk(dev)->cfg + offset, len);
 }
 
-/*
- * Called with dev->lock held, like every op. Waiting on `idle` releases the lock, so workers
- * can finish (and drop) what they hold; `draining` keeps them from taking more meanwhile.
- */
-static void blk_reset(struct virtio_dev *dev)
-{
-	struct blk *b = to_blk(dev);
-
-	b->draining = true;
-	while (b->busy)
-		pthread_cond_wait(&b->idle, &dev->lock);
-	b->draining = false;
-}
-
 static const struct virtio_dev_ops blk_ops = {
 	.name = "virtio-blk",
 	.device_id = VIRTIO_ID_BLOCK,
@@ -168,23 +91,22 @@ static const struct virtio_dev_ops blk_ops = {
 	.reset = blk_reset,
 };
 
-/* Little-endian fields, as on the x86 host this builds for (virtio 1.x config is LE). */
 static void fill_config(struct blk *b)
 {
 	struct virtio_blk_config *c = &b->cfg;
 
-	c->capacity = b->disk.sectors;
-	c->size_max = BLK_SIZE_MAX;
-	c->seg_max = BLK_SEG_MAX;
-	c->blk_size = BLK_SECTOR;
-	c->num_queues = 1;
+	c->capacity = le__from_cpu64(b->disk.sectors);
+	c->size_max = le__from_cpu32(BLK_SIZE_MAX);
+	c->seg_max = le__from_cpu32(BLK_SEG_MAX);
+	c->blk_size = le__from_cpu32(BLK_SECTOR);
+	c->num_queues = le__from_cpu16(1);
 	if (b->disk.readonly)
 		return;
-	c->max_discard_sectors = BLK_DISCARD_SECTORS;
-	c->max_discard_seg = BLK_DISCARD_SEG;
-	c->discard_sector_alignment = BLK_DISCARD_ALIGN;
-	c->max_write_zeroes_sectors = BLK_WZ_SECTORS;
-	c->max_write_zeroes_seg = BLK_WZ_SEG;
+	c->max_discard_sectors = le__from_cpu32(BLK_DISCARD_SECTORS);
+	c->max_discard_seg = le__from_cpu32(BLK_DISCARD_SEG);
+	c->discard_sector_alignment = le__from_cpu32(BLK_DISCARD_ALIGN);
+	c->max_write_zeroes_sectors = le__from_cpu32(BLK_WZ_SECTORS);
+	c->max_write_zeroes_seg = le__from_cpu32(BLK_WZ_SEG);
 	c->write_zeroes_may_unmap = 1;
 }
 
@@ -230,38 +152,19 @@ static int open_disk(struct blk_disk *d, const struct blk_opts *o, struct err **
 	return 0;
 }
 
-/* Workers take no signals: those are for the signalfd and the vCPU kicks, not the disk. */
-static int start_workers(struct blk *b, struct err **err)
-{
-	sigset_t all, old;
-	int r = 0;
-
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	for (unsigned int i = 0; i < BLK_WORKERS && !r; i++) {
-		struct blk_worker *w = &b->workers[i];
-
-		w->b = b;
-		r = pthread_create(&w->thread, NULL, blk_worker, w);
-		if (r)
-			err_code(err, r, "virtio-blk: start worker %u", i);
-		w->started = !r;
-	}
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	return r ? -1 : 0;
-}
-
 int blk__create(struct blk **out, struct loop *loop, const struct blk_opts *o, struct err **err)
 {
 	struct blk *b = calloc(1, sizeof(*b));
+	struct virtio_workers_opts wo = {
+		.threads = BLK_WORKERS, .queue = 0, .role = THREAD_BLK, .name = "blk-io",
+		.work = blk_work, .ctx = b,
+	};
 
 	(void)loop;	/* the workers wait on the device lock, not on file descriptors */
 	*out = NULL;
 	if (!b)
 		return err_errno(err, "allocate the virtio-blk device");
 	pthread_mutex_init(&b->dev.lock, NULL);
-	pthread_cond_init(&b->work, NULL);
-	pthread_cond_init(&b->idle, NULL);
 	b->dev.ops = &blk_ops;
 	b->dev.priv = b;
 	b->disk.fd = -1;
@@ -270,7 +173,7 @@ int blk__create(struct blk **out, struct loop *loop, const struct blk_opts *o, s
 		return -1;
 	}
 	fill_config(b);
-	if (start_workers(b, err) < 0) {
+	if (virtio_workers__start(&b->workers, &b->dev, &wo, err) < 0) {
 		blk__destroy(b);
 		return -1;
 	}
@@ -289,17 +192,9 @@ void blk__destroy(void *p)
 
 	if (!b)
 		return;
-	pthread_mutex_lock(&b->dev.lock);
-	b->quit = true;
-	pthread_cond_broadcast(&b->work);
-	pthread_mutex_unlock(&b->dev.lock);
-	for (unsigned int i = 0; i < BLK_WORKERS; i++)
-		if (b->workers[i].started)
-			pthread_join(b->workers[i].thread, NULL);
+	virtio_workers__stop(b->workers);
 	if (b->disk.fd >= 0)
 		close(b->disk.fd);
-	pthread_cond_destroy(&b->work);
-	pthread_cond_destroy(&b->idle);
 	pthread_mutex_destroy(&b->dev.lock);
 	free(b);
 }

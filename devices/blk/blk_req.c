@@ -6,7 +6,6 @@
  */
 #include "blk.h"
 
-#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/falloc.h>
@@ -18,6 +17,8 @@
 #include <unistd.h>
 
 #include "../../lib/cleanup.h"
+#include "../../lib/wire/iov.h"
+#include "../../lib/wire/le.h"
 
 #define HDR_LEN sizeof(struct virtio_blk_outhdr)
 #define RANGE_LEN sizeof(struct virtio_blk_discard_write_zeroes)
@@ -33,20 +34,8 @@ struct span {
 static void span_of(struct span *s, const struct iovec *iov, unsigned int n, uint64_t skip,
 		    uint64_t len)
 {
-	s->n = 0;
+	s->n = iov__slice(iov, n, skip, len, s->iov);
 	s->len = len;
-	for (unsigned int i = 0; i < n && len; i++) {
-		uint64_t seg = iov[i].iov_len, take;
-
-		if (skip >= seg) {
-			skip -= seg;
-			continue;
-		}
-		take = seg - skip < len ? seg - skip : len;
-		s->iov[s->n++] = (struct iovec){ (uint8_t *)iov[i].iov_base + skip, take };
-		len -= take;
-		skip = 0;
-	}
 }
 
 /* The whole span from or to the disk at byte offset off; short transfers are resumed. */
@@ -172,19 +161,19 @@ static uint8_t do_ranges(const struct blk_disk *d, const struct virtq_chain *c, 
 	/* One copy: the guest may rewrite its buffer while we work, we use what we checked. */
 	iov__to_buf(c->out, c->n_out, HDR_LEN, r, len);
 	for (unsigned int i = 0; i < n; i++) {
-		uint32_t flags = le32toh(r[i].flags);
+		uint32_t flags = le__to_cpu32(r[i].flags);
 
 		/* Reserved flags, or UNMAP on a discard, are UNSUPP (5.2.6.2). */
 		if ((flags & ~VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP) || (flags && !zeroes))
 			return VIRTIO_BLK_S_UNSUPP;
-		if (le32toh(r[i].num_sectors) > max_sectors ||
-		    !in_disk(d, le64toh(r[i].sector), le32toh(r[i].num_sectors)))
+		if (le__to_cpu32(r[i].num_sectors) > max_sectors ||
+		    !in_disk(d, le__to_cpu64(r[i].sector), le__to_cpu32(r[i].num_sectors)))
 			return VIRTIO_BLK_S_IOERR;
 	}
 	for (unsigned int i = 0; i < n; i++) {
-		uint64_t off = le64toh(r[i].sector) * BLK_SECTOR;
-		uint64_t bytes = (uint64_t)le32toh(r[i].num_sectors) * BLK_SECTOR;
-		bool unmap = le32toh(r[i].flags) & VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP;
+		uint64_t off = le__to_cpu64(r[i].sector) * BLK_SECTOR;
+		uint64_t bytes = (uint64_t)le__to_cpu32(r[i].num_sectors) * BLK_SECTOR;
+		bool unmap = le__to_cpu32(r[i].flags) & VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP;
 
 		if (!bytes)
 			continue;	/* fallocate() refuses an empty range */
@@ -197,9 +186,9 @@ static uint8_t do_ranges(const struct blk_disk *d, const struct virtq_chain *c, 
 static uint8_t serve(const struct blk_disk *d, const struct virtq_chain *c,
 		     const struct virtio_blk_outhdr *h, uint32_t *used)
 {
-	uint64_t sector = le64toh(h->sector);
+	uint64_t sector = le__to_cpu64(h->sector);
 
-	switch (le32toh(h->type)) {
+	switch (le__to_cpu32(h->type)) {
 	case VIRTIO_BLK_T_IN:
 		return do_rw(d, c, sector, false, used);
 	case VIRTIO_BLK_T_OUT:

@@ -1,20 +1,22 @@
 /*
  * The virtio-fs device: queue 0 (hiprio) carries FORGETs and is served inline on the kick;
- * queue 1 carries every other request and is served by worker threads, so a slow host disk
- * stalls neither the event loop nor the vCPUs, and several requests are in flight at once.
+ * queue 1 carries every other request and is served by worker threads
+ * (devices/virtio/workers.c), so a slow host disk stalls neither the event loop nor the
+ * vCPUs, and several requests are in flight at once.
  */
 #include "fs.h"
 
 #include <linux/virtio_fs.h>
 #include <linux/virtio_ids.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 
+#include "../../lib/wire/le.h"
 #include "../../lib/log.h"
 #include "../../lib/thread_role.h"
+#include "../virtio/workers.h"
 /* FS_MAX_INODES and FS_MAX_HANDLES: the server's caps size the fd limit. */
 #include "fs_int.h"
 
@@ -25,13 +27,8 @@
 struct virtio_fs {
 	struct virtio_dev dev;
 	struct fuse_server *srv;
-	struct virtio_fs_config config;
-	pthread_t workers[FS_WORKERS];
-	unsigned int nr_workers;
-	/* Both with dev.lock: work arrived or we are stopping; no request is being served. */
-	pthread_cond_t wake, idle;
-	unsigned int busy;	/* requests being served outside the lock */
-	bool stopping;
+	struct virtio_fs_config config;	/* as the guest reads it: little-endian */
+	struct virtio_workers *workers;
 };
 
 static struct virtio_fs *to_fs(struct virtio_dev *dev)
@@ -39,61 +36,14 @@ static struct virtio_fs *to_fs(struct virtio_dev *dev)
 	return dev->priv;
 }
 
-/* Serves chains from queue q until it is empty; called and returning with dev.lock held. */
-static bool serve_one(struct virtio_fs *fs, unsigned int qi, struct virtq_chain *ch)
+/* One request, on a worker or inline, without the device lock. */
+static int fs_work(void *ctx, const struct virtq_chain *c, uint32_t *used, struct err **err)
 {
-	struct virtq *q = &fs->dev.queues[qi];
-	_cleanup_err_ struct err *err = NULL;
-	int r;
+	struct virtio_fs *fs = ctx;
 
-	if (!fs->dev.active || fs->dev.needs_reset || !q->ready)
-		return false;
-	r = virtq__pop(q, ch, &err);
-	if (r < 0)
-		virtio__fail(&fs->dev, err->msg);
-	if (r <= 0)
-		return false;
-	/*
-	 * The request runs without the lock. A reset waits for it (idle) before it clears the
-	 * queues, so the push below always lands in the ring the chain came from.
-	 */
-	fs->busy++;
-	pthread_mutex_unlock(&fs->dev.lock);
-	uint32_t n = fuse_server__handle(fs->srv, ch->out, ch->n_out, ch->in, ch->n_in);
-
-	pthread_mutex_lock(&fs->dev.lock);
-	if (--fs->busy == 0)
-		pthread_cond_broadcast(&fs->idle);
-	/*
-	 * A reset under way (active cleared) or a teardown: the reply is dropped, so nothing
-	 * touches the rings after reset returns, nor the transport once it may be gone.
-	 */
-	if (fs->stopping || !fs->dev.active)
-		return false;
-	virtq__push(q, ch->head, n);
-	virtio__notify_used(&fs->dev, qi);
-	return true;
-}
-
-static void *worker(void *arg)
-{
-	struct virtio_fs *fs = arg;
-	struct virtq_chain *ch = malloc(sizeof(*ch));
-
-	thread_role__enter(THREAD_FS, "fs-io");
-
-	if (!ch) {
-		pr_err("virtio-fs: no memory for a worker");
-		return NULL;
-	}
-	pthread_mutex_lock(&fs->dev.lock);
-	while (!fs->stopping) {
-		if (!serve_one(fs, FS_QUEUE_REQUEST, ch))
-			pthread_cond_wait(&fs->wake, &fs->dev.lock);
-	}
-	pthread_mutex_unlock(&fs->dev.lock);
-	free(ch);
-	return NULL;
+	(void)err;	/* a malformed request gets an error reply, never a failed device */
+	*used = fuse_server__handle(fs->srv, c->out, c->n_out, c->in, c->n_in);
+	return 0;
 }
 
 static void fs_queue_notify(struct virtio_dev *dev, unsigned int queue)
@@ -101,7 +51,7 @@ static void fs_queue_notify(struct virtio_dev *dev, unsigned int queue)
 	struct virtio_fs *fs = to_fs(dev);
 
 	if (queue == FS_QUEUE_REQUEST) {
-		pthread_cond_broadcast(&fs->wake);
+		virtio_workers__kick(fs->workers);
 		return;
 	}
 	if (queue != FS_QUEUE_HIPRIO)
@@ -111,7 +61,7 @@ static void fs_queue_notify(struct virtio_dev *dev, unsigned int queue)
 
 	if (!ch)
 		return;
-	while (serve_one(fs, FS_QUEUE_HIPRIO, ch))
+	while (virtio_workers__serve(fs->workers, FS_QUEUE_HIPRIO, ch))
 		;
 	free(ch);
 }
@@ -131,18 +81,14 @@ static int fs_activate(struct virtio_dev *dev, struct err **err)
 {
 	(void)err;
 	/* Requests queued before DRIVER_OK were not served: serve them now. */
-	pthread_cond_broadcast(&to_fs(dev)->wake);
+	virtio_workers__kick(to_fs(dev)->workers);
 	return 0;
 }
 
+/* No new request starts; the transport clears the queues once the last one is in. */
 static void fs_reset(struct virtio_dev *dev)
 {
-	struct virtio_fs *fs = to_fs(dev);
-
-	/* No new request starts; the transport clears the queues once the last one is in. */
-	dev->active = false;
-	while (fs->busy)
-		pthread_cond_wait(&fs->idle, &dev->lock);
+	virtio_workers__drain(to_fs(dev)->workers);
 }
 
 static const struct virtio_dev_ops fs_ops = {
@@ -219,38 +165,26 @@ int virtio_fs__create(struct virtio_fs **out, const char *tag, const struct fs_s
 {
 	struct virtio_fs *fs = calloc(1, sizeof(*fs));
 	size_t len = tag ? strlen(tag) : 0;
+	struct virtio_workers_opts wo = {
+		.threads = FS_WORKERS, .queue = FS_QUEUE_REQUEST, .role = THREAD_FS,
+		.name = "fs-io", .work = fs_work, .ctx = fs,
+	};
 
 	*out = fs;
 	if (!fs)
 		return err_errno(err, "allocate the virtio-fs device");
 	pthread_mutex_init(&fs->dev.lock, NULL);
-	pthread_cond_init(&fs->wake, NULL);
-	pthread_cond_init(&fs->idle, NULL);
 	fs->dev.ops = &fs_ops;
 	fs->dev.priv = fs;
 	if (!len || len > VIRTIO_FS_TAG_MAX)
 		return err_msg(err, "virtio-fs: tag '%s' must be 1 to %d bytes", tag ? tag : "",
 			       VIRTIO_FS_TAG_MAX);
 	memcpy(fs->config.tag, tag, len);
-	fs->config.num_request_queues = 1;
+	fs->config.num_request_queues = le__from_cpu32(1);
 	raise_nofile();
 	if (fuse_server__create(&fs->srv, o, err) < 0)
 		return err_prefix(err, "virtio-fs '%s'", tag);
-	/* Workers take no signals: those belong to the signalfd of whoever runs the VM. */
-	sigset_t all, old;
-	int ret = 0;
-
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	for (; fs->nr_workers < FS_WORKERS && !ret; fs->nr_workers += !ret)
-		ret = pthread_create(&fs->workers[fs->nr_workers], NULL, worker, fs);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	return ret ? err_code(err, ret, "virtio-fs: start a worker") : 0;
-}
-
-struct virtio_dev *virtio_fs__dev(struct virtio_fs *fs)
-{
-	return &fs->dev;
+	return virtio_workers__start(&fs->workers, &fs->dev, &wo, err);
 }
 
 void virtio_fs__destroy(void *p)
@@ -259,15 +193,13 @@ void virtio_fs__destroy(void *p)
 
 	if (!fs)
 		return;
-	pthread_mutex_lock(&fs->dev.lock);
-	fs->stopping = true;
-	pthread_cond_broadcast(&fs->wake);
-	pthread_mutex_unlock(&fs->dev.lock);
-	for (unsigned int i = 0; i < fs->nr_workers; i++)
-		pthread_join(fs->workers[i], NULL);
+	virtio_workers__stop(fs->workers);
 	fuse_server__destroy(fs->srv);
-	pthread_cond_destroy(&fs->wake);
-	pthread_cond_destroy(&fs->idle);
 	pthread_mutex_destroy(&fs->dev.lock);
 	free(fs);
+}
+
+struct virtio_dev *virtio_fs__dev(struct virtio_fs *fs)
+{
+	return &fs->dev;
 }

@@ -106,8 +106,6 @@ const char *fs_arg_name(struct fs_req *r);
 int fs_reply(struct fs_req *r, const void *body, size_t len);
 int fs_reply2(struct fs_req *r, const void *a, size_t alen, const void *b, size_t blen);
 int fs_reply_placed(struct fs_req *r, size_t len);
-unsigned int fs_iov_slice(const struct iovec *src, unsigned int n, size_t skip, size_t len,
-			  struct iovec *dst);
 void fs_fill_attr(const struct fuse_server *s, struct fuse_attr *a, const struct stat *st);
 int fs_proc_open(const struct fuse_server *s, int fd, int flags);
 /* "/proc/self/fd/N", for calls with no *at() form (xattrs). */

@@ -14,8 +14,8 @@
 #include <unistd.h>
 
 #include "../../lib/cleanup.h"
+#include "../../lib/wire/iov.h"
 #include "../../lib/log.h"
-#include "../virtio/queue.h"
 #include "fs_int.h"
 
 #define OUT_HDR sizeof(struct fuse_out_header)
@@ -146,29 +146,6 @@ int fs_reply_placed(struct fs_req *r, size_t len)
 	iov__from_buf(r->out, r->n_out, 0, &oh, OUT_HDR);
 	r->written = oh.len;
 	return 0;
-}
-
-/* Bytes [skip, skip + len) of a segment list as iovecs in dst (room for n); returns how many. */
-unsigned int fs_iov_slice(const struct iovec *src, unsigned int n, size_t skip, size_t len,
-			  struct iovec *dst)
-{
-	unsigned int k = 0;
-
-	for (unsigned int i = 0; i < n && len; i++) {
-		size_t seg = src[i].iov_len;
-
-		if (skip >= seg) {
-			skip -= seg;
-			continue;
-		}
-		seg -= skip;
-		if (seg > len)
-			seg = len;
-		dst[k++] = (struct iovec){ (uint8_t *)src[i].iov_base + skip, seg };
-		len -= seg;
-		skip = 0;
-	}
-	return k;
 }
 
 void fs_fill_attr(const struct fuse_server *s, struct fuse_attr *a, const struct stat *st)

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "../../lib/cleanup.h"
+#include "../../lib/wire/iov.h"
 #include "fs_int.h"
 
 /*
@@ -160,7 +161,7 @@ int op_read(struct fs_req *r)
 	iov = calloc(r->n_out ? r->n_out : 1, sizeof(*iov));
 	if (!iov)
 		return -ENOMEM;
-	n = fs_iov_slice(r->out, r->n_out, sizeof(struct fuse_out_header), len, iov);
+	n = iov__slice(r->out, r->n_out, sizeof(struct fuse_out_header), len, iov);
 	h = handle__get(r->s, in.fh, false);
 	if (!h)
 		return -EBADF;
@@ -189,7 +190,7 @@ int op_write(struct fs_req *r)
 	iov = calloc(r->n_in, sizeof(*iov));
 	if (!iov)
 		return -ENOMEM;
-	n = fs_iov_slice(r->in, r->n_in, skip, in.size, iov);
+	n = iov__slice(r->in, r->n_in, skip, in.size, iov);
 	h = handle__get(r->s, in.fh, false);
 	if (!h)
 		return -EBADF;

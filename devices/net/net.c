@@ -10,7 +10,6 @@
  */
 #include "net_int.h"
 
-#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if_tun.h>
@@ -24,6 +23,7 @@
 #include <unistd.h>
 
 #include "../../lib/cleanup.h"
+#include "../../lib/wire/le.h"
 #include "../../lib/log.h"
 #include "../../vmm/loop.h"
 
@@ -201,8 +201,8 @@ void net__set_link(struct net *n, bool up)
 	uint16_t status = up ? VIRTIO_NET_S_LINK_UP : 0;
 
 	pthread_mutex_lock(&n->dev.lock);
-	if (le16toh(n->cfg.status) != status) {
-		n->cfg.status = htole16(status);
+	if (le__to_cpu16(n->cfg.status) != status) {
+		n->cfg.status = le__from_cpu16(status);
 		if (n->running && n->dev.irq.notify_config)
 			n->dev.irq.notify_config(n->dev.irq.ctx);
 	}
@@ -276,9 +276,9 @@ int net__create(struct net **out, struct loop *loop, const struct net_opts *o, s
 	n->tap = o->tap;
 	n->fd = TAKE_FD(fd);
 	memcpy(n->cfg.mac, o->mac, sizeof(n->cfg.mac));
-	n->cfg.status = htole16(o->link_up ? VIRTIO_NET_S_LINK_UP : 0);
-	n->cfg.max_virtqueue_pairs = htole16(1);
-	n->cfg.mtu = htole16(mtu);
+	n->cfg.status = le__from_cpu16(o->link_up ? VIRTIO_NET_S_LINK_UP : 0);
+	n->cfg.max_virtqueue_pairs = le__from_cpu16(1);
+	n->cfg.mtu = le__from_cpu16(mtu);
 	n->rx_buf = malloc(NET_BUF_MAX + 1);
 	if (!n->rx_buf) {
 		err_errno(err, "allocate the virtio-net receive buffer");

@@ -9,13 +9,14 @@
  */
 #include "net_int.h"
 
-#include <endian.h>
 #include <errno.h>
 #include <stddef.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "../../lib/cleanup.h"
+#include "../../lib/wire/iov.h"
+#include "../../lib/wire/le.h"
 #include "../../lib/log.h"
 
 #define NUM_BUFFERS offsetof(struct virtio_net_hdr_mrg_rxbuf, num_buffers)
@@ -65,7 +66,6 @@ static void rx_unpop(struct net *n, unsigned int count)
 static enum rx_result rx_single(struct net *n)
 {
 	struct virtq_chain *c = &n->rx_first;
-	uint16_t one = htole16(1);
 	int r = rx_pop(n, c);
 
 	if (r <= 0)
@@ -77,7 +77,7 @@ static enum rx_result rx_single(struct net *n)
 			 n->rx_len, (unsigned long long)c->in_len);
 		return RX_DROPPED;
 	}
-	memcpy(n->rx_buf + NUM_BUFFERS, &one, sizeof(one));
+	le__store16(n->rx_buf + NUM_BUFFERS, 1);
 	iov__from_buf(c->in, c->n_in, 0, n->rx_buf, n->rx_len);
 	virtq__push(&n->dev.queues[NET_QUEUE_RX], c->head, n->rx_len);
 	return RX_DELIVERED;
@@ -94,7 +94,7 @@ static enum rx_result rx_merged(struct net *n)
 	struct virtq *q = &n->dev.queues[NET_QUEUE_RX];
 	unsigned int k = 0;
 	uint32_t off = 0;
-	uint16_t count;
+	uint8_t count[2];
 
 	while (off < n->rx_len) {
 		struct virtq_chain *c = k ? &n->rx_next : &n->rx_first;
@@ -118,8 +118,8 @@ static enum rx_result rx_merged(struct net *n)
 		n->rx_used[k++] = len;
 		off += len;
 	}
-	count = htole16(k);
-	iov__from_buf(n->rx_first.in, n->rx_first.n_in, NUM_BUFFERS, &count, sizeof(count));
+	le__store16(count, k);
+	iov__from_buf(n->rx_first.in, n->rx_first.n_in, NUM_BUFFERS, count, sizeof(count));
 	for (unsigned int i = 0; i < k; i++)
 		virtq__push(q, n->rx_heads[i], n->rx_used[i]);
 	return RX_DELIVERED;

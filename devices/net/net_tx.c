@@ -6,11 +6,12 @@
  */
 #include "net_int.h"
 
-#include <endian.h>
 #include <errno.h>
 #include <string.h>
 #include <sys/uio.h>
 
+#include "../../lib/wire/iov.h"
+#include "../../lib/wire/le.h"
 #include "../../lib/log.h"
 
 int net__check_tx_hdr(uint64_t features, struct virtio_net_hdr_mrg_rxbuf *h, uint64_t frame_len,
@@ -24,7 +25,7 @@ int net__check_tx_hdr(uint64_t features, struct virtio_net_hdr_mrg_rxbuf *h, uin
 	v->flags &= VIRTIO_NET_HDR_F_NEEDS_CSUM;
 	h->num_buffers = 0;
 	if (v->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
-		uint64_t start = le16toh(v->csum_start), off = le16toh(v->csum_offset);
+		uint64_t start = le__to_cpu16(v->csum_start), off = le__to_cpu16(v->csum_offset);
 
 		if (!(features & FEATURE(VIRTIO_NET_F_CSUM)))
 			return err_msg(err, "partial checksum without VIRTIO_NET_F_CSUM");
@@ -55,9 +56,6 @@ int net__check_tx_hdr(uint64_t features, struct virtio_net_hdr_mrg_rxbuf *h, uin
  */
 static int tx_prepare(struct net *n, const struct virtq_chain *c, struct err **err)
 {
-	size_t skip = NET_HDR_LEN;
-	int k = 0;
-
 	if (c->n_in)
 		return err_msg(err, "tx chain has device-writable descriptors");
 	if (c->out_len < NET_HDR_LEN)
@@ -69,19 +67,9 @@ static int tx_prepare(struct net *n, const struct virtq_chain *c, struct err **e
 	iov__to_buf(c->out, c->n_out, 0, &n->tx_hdr, NET_HDR_LEN);
 	if (net__check_tx_hdr(n->dev.acked_features, &n->tx_hdr, c->out_len - NET_HDR_LEN, err) < 0)
 		return -1;
-	n->tx_iov[k++] = (struct iovec){ .iov_base = &n->tx_hdr, .iov_len = NET_HDR_LEN };
-	for (unsigned int i = 0; i < c->n_out; i++) {
-		size_t len = c->out[i].iov_len;
-
-		if (skip >= len) {
-			skip -= len;
-			continue;
-		}
-		n->tx_iov[k++] = (struct iovec){ .iov_base = (uint8_t *)c->out[i].iov_base + skip,
-						 .iov_len = len - skip };
-		skip = 0;
-	}
-	return k;
+	n->tx_iov[0] = (struct iovec){ .iov_base = &n->tx_hdr, .iov_len = NET_HDR_LEN };
+	return 1 + iov__slice(c->out, c->n_out, NET_HDR_LEN, c->out_len - NET_HDR_LEN,
+			      n->tx_iov + 1);
 }
 
 /* Sends one chain: 1 when it is done with (sent or dropped), 0 when the backend is full. */

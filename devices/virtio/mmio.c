@@ -14,10 +14,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../../lib/wire/le.h"
 #include "../../lib/log.h"
+#include "../../lib/time.h"
 #include "../../vmm/platform.h"
 #include "../../vmm/vm.h"
-#include "../../lib/time.h"
 
 #define MMIO_MAGIC 0x74726976	/* "virt" */
 #define MMIO_VERSION 2
@@ -390,7 +391,6 @@ static void mmio_io(void *opaque, uint64_t off, uint8_t *data, uint32_t len, boo
 {
 	struct virtio_mmio *t = opaque;
 	struct virtio_dev *dev = t->dev;
-	uint32_t v = 0;
 
 	pthread_mutex_lock(&dev->lock);
 	if (off >= VIRTIO_MMIO_CONFIG) {
@@ -410,11 +410,10 @@ static void mmio_io(void *opaque, uint64_t off, uint8_t *data, uint32_t len, boo
 		if (!is_write)
 			memset(data, 0, len);
 	} else if (is_write) {
-		memcpy(&v, data, 4);
-		write_reg(t, off, v);
+		/* data holds the guest's bytes; the registers are little-endian (4.2.2). */
+		write_reg(t, off, le__load32(data));
 	} else {
-		v = read_reg(t, off);
-		memcpy(data, &v, 4);
+		le__store32(data, read_reg(t, off));
 	}
 	pthread_mutex_unlock(&dev->lock);
 }
@@ -458,8 +457,9 @@ static int wire_kvm(struct virtio_mmio *t, struct err **err)
 		n->fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 		if (n->fd < 0)
 			return err_errno(err, "eventfd");
+		/* KVM compares the guest's bytes as a host-order value: those of an LE q. */
 		struct kvm_ioeventfd io = {
-			.datamatch = q,
+			.datamatch = le__from_cpu32(q),
 			.addr = t->base + VIRTIO_MMIO_QUEUE_NOTIFY,
 			.len = 4,
 			.fd = n->fd,

@@ -4,11 +4,12 @@
  */
 #include "queue.h"
 
-#include <endian.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <linux/virtio_ring.h>
+
+#include "../../lib/wire/le.h"
 
 /*
  * Ring layout (2.7): the avail ring is flags, idx, ring[size], used_event; the used ring is
@@ -37,7 +38,7 @@ static int ring_load16(const struct virtq *q, uint64_t gpa, uint16_t *v)
 
 	if (!p)
 		return -1;
-	*v = le16toh(__atomic_load_n(p, __ATOMIC_ACQUIRE));
+	*v = le__to_cpu16(__atomic_load_n(p, __ATOMIC_ACQUIRE));
 	return 0;
 }
 
@@ -46,7 +47,7 @@ static void ring_store16(const struct virtq *q, uint64_t gpa, uint16_t v)
 	uint16_t *p = gmem__ptr(q->mem, gpa, sizeof(*p));
 
 	if (p)
-		__atomic_store_n(p, htole16(v), __ATOMIC_RELEASE);
+		__atomic_store_n(p, le__from_cpu16(v), __ATOMIC_RELEASE);
 }
 
 static int check_ring(const struct virtq *q, const char *name, uint64_t gpa, uint64_t align,
@@ -111,10 +112,10 @@ static int read_desc(const struct virtq *q, uint64_t gpa, struct vring_desc *d)
 	if (!p)
 		return -1;
 	memcpy(d, p, DESC_SIZE);
-	d->addr = le64toh(d->addr);
-	d->len = le32toh(d->len);
-	d->flags = le16toh(d->flags);
-	d->next = le16toh(d->next);
+	d->addr = le__to_cpu64(d->addr);
+	d->len = le__to_cpu32(d->len);
+	d->flags = le__to_cpu16(d->flags);
+	d->next = le__to_cpu16(d->next);
 	return 0;
 }
 
@@ -258,7 +259,8 @@ void virtq__unpop(struct virtq *q)
 
 void virtq__push(struct virtq *q, uint16_t head, uint32_t written)
 {
-	struct vring_used_elem elem = { .id = htole32(head), .len = htole32(written) };
+	struct vring_used_elem elem = { .id = le__from_cpu32(head),
+					.len = le__from_cpu32(written) };
 	void *p = gmem__ptr(q->mem, USED_ELEM(q, q->used_idx), sizeof(elem));
 
 	/* validate() put the used ring in memory, so p is only NULL for an unvalidated queue. */
@@ -311,42 +313,6 @@ bool virtq__has_avail(const struct virtq *q)
 	if (ring_load16(q, AVAIL_IDX(q), &avail) < 0)
 		return false;
 	return avail != q->last_avail;
-}
-
-/* Copies between iovecs and a flat buffer, starting skip bytes into the iovecs. */
-static size_t iov_copy(const struct iovec *iov, unsigned int n, size_t skip, void *buf,
-		       size_t len, bool to_buf)
-{
-	size_t done = 0;
-
-	for (unsigned int i = 0; i < n && done < len; i++) {
-		size_t seg = iov[i].iov_len, k;
-		uint8_t *base = iov[i].iov_base;
-
-		if (skip >= seg) {
-			skip -= seg;
-			continue;
-		}
-		k = seg - skip < len - done ? seg - skip : len - done;
-		if (to_buf)
-			memcpy((uint8_t *)buf + done, base + skip, k);
-		else
-			memcpy(base + skip, (uint8_t *)buf + done, k);
-		done += k;
-		skip = 0;
-	}
-	return done;
-}
-
-size_t iov__to_buf(const struct iovec *iov, unsigned int n, size_t skip, void *buf, size_t len)
-{
-	return iov_copy(iov, n, skip, buf, len, true);
-}
-
-size_t iov__from_buf(const struct iovec *iov, unsigned int n, size_t skip, const void *buf,
-		     size_t len)
-{
-	return iov_copy(iov, n, skip, (void *)buf, len, false);
 }
 
 void virtq__describe(const struct virtq *q, char *buf, size_t size)

@@ -12,6 +12,8 @@
 #include <sys/uio.h>
 
 #include "../../lib/err.h"
+/* A chain's segments are read and written with the iov__ helpers. */
+#include "../../lib/wire/iov.h"
 #include "../../vmm/gmem.h"
 
 #define VIRTQ_MAX_SIZE 32768
@@ -72,10 +74,5 @@ void virtq__describe(const struct virtq *q, char *buf, size_t size);
 bool virtq__unconsumed(const struct virtq *q, uint16_t *used_event);
 /* Whether the ring has chains we have not taken yet. */
 bool virtq__has_avail(const struct virtq *q);
-
-/* Copy helpers over a chain's iovecs, bounded by the segments' lengths. */
-size_t iov__to_buf(const struct iovec *iov, unsigned int n, size_t skip, void *buf, size_t len);
-size_t iov__from_buf(const struct iovec *iov, unsigned int n, size_t skip, const void *buf,
-		     size_t len);
 
 #endif

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../../lib/wire/iov.h"
+#include "../../lib/wire/le.h"
 #include "../../lib/log.h"
 #include "../../vmm/loop.h"
 
@@ -20,6 +22,28 @@ static struct vsock *to_vsock(struct virtio_dev *dev)
 	return dev->priv;
 }
 
+/*
+ * The header as it goes on the wire, little-endian (5.10.6), from one in host order. Swapping
+ * bytes (or not) is its own inverse, so the same turns a wire header into host order.
+ */
+static void hdr_to_wire(struct virtio_vsock_hdr *dst, const struct virtio_vsock_hdr *h)
+{
+	struct virtio_vsock_hdr w = {
+		.src_cid = le__from_cpu64(h->src_cid),
+		.dst_cid = le__from_cpu64(h->dst_cid),
+		.src_port = le__from_cpu32(h->src_port),
+		.dst_port = le__from_cpu32(h->dst_port),
+		.len = le__from_cpu32(h->len),
+		.type = le__from_cpu16(h->type),
+		.op = le__from_cpu16(h->op),
+		.flags = le__from_cpu32(h->flags),
+		.buf_alloc = le__from_cpu32(h->buf_alloc),
+		.fwd_cnt = le__from_cpu32(h->fwd_cnt),
+	};
+
+	*dst = w;
+}
+
 int vsock__parse(const struct virtq_chain *c, uint64_t guest_cid, struct virtio_vsock_hdr *hdr,
 		 struct err **err)
 {
@@ -27,7 +51,7 @@ int vsock__parse(const struct virtq_chain *c, uint64_t guest_cid, struct virtio_
 		return err_msg(err, "packet shorter than its header (%llu bytes)",
 			       (unsigned long long)c->out_len);
 	iov__to_buf(c->out, c->n_out, 0, hdr, sizeof(*hdr));
-	/* Fields are little-endian on the wire, as on the x86 host this builds for. */
+	hdr_to_wire(hdr, hdr);	/* into host order: the same conversion */
 	if (hdr->len > VSOCK_MAX_PKT_PAYLOAD || hdr->len > c->out_len - sizeof(*hdr))
 		return err_msg(err, "payload length %u beyond the packet (%llu bytes)", hdr->len,
 			       (unsigned long long)(c->out_len - sizeof(*hdr)));
@@ -87,6 +111,7 @@ void vsock_send_rst(struct vsock *v, uint32_t local_port, uint32_t peer_port)
 /* Puts one pending control packet into an rx chain; false when none is pending. */
 static bool deliver_ctrl(struct vsock *v, struct virtq_chain *ch)
 {
+	struct virtio_vsock_hdr wire;
 	struct vsock_conn *c;
 
 	if (!v->ctrl_len)
@@ -99,8 +124,9 @@ static bool deliver_ctrl(struct vsock *v, struct virtq_chain *ch)
 		h->fwd_cnt = c->fwd_cnt;
 		c->fwd_cnt_told = c->fwd_cnt;
 	}
-	iov__from_buf(ch->in, ch->n_in, 0, h, sizeof(*h));
-	virtq__push(&v->dev.queues[VSOCK_QUEUE_RX], ch->head, sizeof(*h));
+	hdr_to_wire(&wire, h);
+	iov__from_buf(ch->in, ch->n_in, 0, &wire, sizeof(wire));
+	virtq__push(&v->dev.queues[VSOCK_QUEUE_RX], ch->head, sizeof(wire));
 	v->ctrl_head = (v->ctrl_head + 1) % VSOCK_MAX_PENDING_CTRL;
 	v->ctrl_len--;
 	return true;
@@ -126,6 +152,7 @@ static bool deliver_data(struct vsock *v, struct virtq_chain *ch)
 		h.fwd_cnt = c->fwd_cnt;
 		c->fwd_cnt_told = c->fwd_cnt;
 		c->tx_cnt += n;
+		hdr_to_wire(&h, &h);
 		iov__from_buf(ch->in, ch->n_in, 0, &h, sizeof(h));
 		virtq__push(&v->dev.queues[VSOCK_QUEUE_RX], ch->head, sizeof(h) + n);
 		v->rr_next = (v->rr_next + i + 1) % VSOCK_MAX_CONNS;
@@ -290,9 +317,10 @@ static uint64_t vsock_features(struct virtio_dev *dev)
 
 static void vsock_get_config(struct virtio_dev *dev, uint32_t offset, void *data, uint32_t len)
 {
-	uint64_t cid = to_vsock(dev)->guest_cid;
+	uint8_t cid[sizeof(uint64_t)];	/* the config's one field, guest_cid: little-endian */
 
-	memcpy(data, (uint8_t *)&cid + offset, len);
+	le__store64(cid, to_vsock(dev)->guest_cid);
+	memcpy(data, cid + offset, len);
 }
 
 static void vsock_reset(struct virtio_dev *dev)

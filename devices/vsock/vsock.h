@@ -29,7 +29,10 @@ void vsock__destroy(void *v);
 /* Logs the device's queues and every connection's state and credit (diagnosing a stall). */
 void vsock__dump(struct vsock *v);
 
-/* Parses and checks a guest packet's header (exposed for unit tests and fuzzing). */
+/*
+ * Parses and checks a guest packet's header, which *hdr gets in host byte order (exposed for
+ * unit tests and fuzzing).
+ */
 struct virtio_vsock_hdr;
 int vsock__parse(const struct virtq_chain *c, uint64_t guest_cid, struct virtio_vsock_hdr *hdr,
 		 struct err **err);

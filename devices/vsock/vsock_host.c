@@ -18,6 +18,7 @@
 
 #include "../../lib/cleanup.h"
 #include "../../lib/io.h"
+#include "../../lib/wire/iov.h"
 #include "../../lib/log.h"
 #include "../../vmm/loop.h"
 
@@ -334,29 +335,14 @@ uint32_t vsock_host_read(struct vsock *v, struct vsock_conn *c, const struct vir
 	struct iovec iov[VIRTQ_MAX_SEGS];
 	uint64_t room = ch->in_len - hdr_len;
 	uint32_t credit = vsock_peer_credit(c);
-	unsigned int n = 0;
-	size_t skip = hdr_len;
+	unsigned int n;
 
 	if (room > credit)
 		room = credit;
 	if (room > VSOCK_MAX_PKT_PAYLOAD)
 		room = VSOCK_MAX_PKT_PAYLOAD;
 	/* Read straight into the guest's buffers, after the header's place. */
-	for (unsigned int i = 0; i < ch->n_in && room; i++) {
-		size_t len = ch->in[i].iov_len;
-
-		if (skip >= len) {
-			skip -= len;
-			continue;
-		}
-		len -= skip;
-		if (len > room)
-			len = room;
-		iov[n].iov_base = (uint8_t *)ch->in[i].iov_base + skip;
-		iov[n++].iov_len = len;
-		room -= len;
-		skip = 0;
-	}
+	n = iov__slice(ch->in, ch->n_in, hdr_len, room, iov);
 	if (!n)
 		return 0;
 	ssize_t got = readv(c->fd, iov, n);

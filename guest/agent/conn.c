@@ -16,7 +16,7 @@
 
 #include "../../lib/cleanup.h"
 #include "../../lib/err.h"
-#include "../../lib/frame.h"
+#include "../../lib/wire/frame.h"
 #include "../../lib/log.h"
 #include "listen.h"
 #include "loop.h"
@@ -134,7 +134,7 @@ static struct json_object *reply_head(int64_t id, bool ok)
 
 	if (id >= 0)
 		json_object_object_add(o, "id", json_object_new_int64(id));
-	json_object_object_add(o, "ok", json_object_new_boolean(ok));
+	json_object_object_add(o, AGENT_KEY_OK, json_object_new_boolean(ok));
 	return o;
 }
 
@@ -168,7 +168,7 @@ void conn__reply_err(struct reply r, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	o = reply_head(r.id, false);
-	json_object_object_add(o, "error", json_object_new_string(msg));
+	json_object_object_add(o, AGENT_KEY_ERROR, json_object_new_string(msg));
 	conn_send(r.conn, o);
 	json_object_put(o);
 }

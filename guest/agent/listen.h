@@ -5,8 +5,7 @@
 #ifndef KAGE_GUEST_AGENT_LISTEN_H
 #define KAGE_GUEST_AGENT_LISTEN_H
 
-#define AGENT_CTL_PORT 1024
-#define AGENT_IO_PORT 1025
+#include "../../lib/wire/agent_proto.h"	/* the ports */
 
 struct err;
 

@@ -33,8 +33,8 @@
  * request, then acts when apply is set, and is answered {} or "<op>: <error>". In test mode
  * those only check: acting would change the host the test runs on.
  */
+/* Indexed by enum agent_op (lib/wire/agent_proto.h, which names them). */
 struct op {
-	const char *name;
 	void (*fn)(struct reply r, struct json_object *req);
 	int (*change)(struct json_object *req, bool apply, struct err **err);
 };
@@ -46,7 +46,7 @@ static struct proc *req_proc(struct reply r, struct json_object *req)
 	const char *id = NULL;
 	struct proc *p;
 
-	if (req__string(req, "process", true, &id, &err) < 0) {
+	if (req__string(req, AGENT_KEY_PROCESS, true, &id, &err) < 0) {
 		conn__reply_err(r, "%s", err->msg);
 		return NULL;
 	}
@@ -132,7 +132,7 @@ static void op_signal(struct reply r, struct json_object *req)
 
 	if (!p)
 		return;
-	if (req__int(req, "signal", true, 0, _NSIG - 1, &sig, &err) < 0) {
+	if (req__int(req, AGENT_KEY_SIGNAL, true, 0, _NSIG - 1, &sig, &err) < 0) {
 		conn__reply_err(r, "signal: %s", err->msg);
 		return;
 	}
@@ -165,8 +165,8 @@ static void op_resize(struct reply r, struct json_object *req)
 
 	if (!p)
 		return;
-	if (req__int(req, "rows", true, 0, 65535, &rows, &err) < 0 ||
-	    req__int(req, "cols", true, 0, 65535, &cols, &err) < 0) {
+	if (req__int(req, AGENT_KEY_ROWS, true, 0, 65535, &rows, &err) < 0 ||
+	    req__int(req, AGENT_KEY_COLS, true, 0, 65535, &cols, &err) < 0) {
 		conn__reply_err(r, "resize: %s", err->msg);
 		return;
 	}
@@ -197,13 +197,13 @@ static struct json_object *proc_json(const struct proc *p)
 {
 	struct json_object *o = json_object_new_object();
 
-	json_object_object_add(o, "process", json_object_new_string(p->id));
+	json_object_object_add(o, AGENT_KEY_PROCESS, json_object_new_string(p->id));
 	json_object_object_add(o, "pid", json_object_new_int(p->pid));
 	json_object_object_add(o, "args", json_object_get(p->args));
 	json_object_object_add(o, "status", json_object_new_string(proc__state_name(p)));
 	json_object_object_add(o, "terminal", json_object_new_boolean(p->terminal));
 	if (p->state == PROC_EXITED)
-		json_object_object_add(o, "exit_status",
+		json_object_object_add(o, AGENT_KEY_EXIT_STATUS,
 				       json_object_new_int(proc__exit_status(p)));
 	return o;
 }
@@ -246,7 +246,7 @@ static void op_ps(struct reply r, struct json_object *req)
 	struct json_object *o, *list;
 	bool all = false;
 
-	if (req__bool(req, "all", &all, &err) < 0) {
+	if (req__bool(req, AGENT_KEY_ALL, &all, &err) < 0) {
 		conn__reply_err(r, "ps: %s", err->msg);
 		return;
 	}
@@ -257,20 +257,21 @@ static void op_ps(struct reply r, struct json_object *req)
 			json_object_array_add(list, proc_json(p));
 	json_object_object_add(o, "processes", list);
 	if (all)
-		json_object_object_add(o, "all", all_pids());
+		json_object_object_add(o, AGENT_KEY_ALL, all_pids());
 	conn__reply(r, o);
 }
 
-static void run_change(const struct op *op, struct reply r, struct json_object *req)
+static void run_change(enum agent_op id, const struct op *op, struct reply r,
+		       struct json_object *req)
 {
 	_cleanup_err_ struct err *err = NULL;
 	bool test = agent__test_mode();
 
 	if (op->change(req, !test, &err) < 0)
-		conn__reply_err(r, "%s: %s", op->name, err->msg);
+		conn__reply_err(r, "%s: %s", agent_op__name(id), err->msg);
 	else if (test)
 		conn__reply_err(r, "%s: refused in test mode (--listen-unix): it would change "
-				   "this host", op->name);
+				   "this host", agent_op__name(id));
 	else
 		conn__reply(r, NULL);
 }
@@ -283,7 +284,7 @@ static void op_disk(struct reply r, struct json_object *req)
 	struct disk d;
 	struct json_object *o;
 
-	if (req__string(req, "serial", true, &serial, &err) < 0 ||
+	if (req__string(req, AGENT_KEY_SERIAL, true, &serial, &err) < 0 ||
 	    disk__find("/sys", serial, &d, &err) < 0) {
 		conn__reply_err(r, "disk: %s", err->msg);
 		return;
@@ -301,17 +302,22 @@ static void op_shutdown(struct reply r, struct json_object *req)
 	agent__request_shutdown();
 }
 
-static const struct op ops[] = {
-	{ "version", .fn = op_version },	{ "create", .fn = op_create },
-	{ "start", .fn = op_start },		{ "signal", .fn = op_signal },
-	{ "wait", .fn = op_wait },		{ "resize", .fn = op_resize },
-	{ "close_stdin", .fn = op_close_stdin }, { "ps", .fn = op_ps },
-	{ "shutdown", .fn = op_shutdown },	{ "disk", .fn = op_disk },
-	{ "mount", .change = mount_op__mount },
-	{ "mknod", .change = devices__mknod },
-	{ "hostname", .change = settings__hostname },
-	{ "sysctl", .change = settings__sysctl },
-	{ "network", .change = net__configure },
+static const struct op ops[AGENT_OP_COUNT] = {
+	[AGENT_OP_VERSION] = { .fn = op_version },
+	[AGENT_OP_CREATE] = { .fn = op_create },
+	[AGENT_OP_START] = { .fn = op_start },
+	[AGENT_OP_SIGNAL] = { .fn = op_signal },
+	[AGENT_OP_WAIT] = { .fn = op_wait },
+	[AGENT_OP_RESIZE] = { .fn = op_resize },
+	[AGENT_OP_CLOSE_STDIN] = { .fn = op_close_stdin },
+	[AGENT_OP_PS] = { .fn = op_ps },
+	[AGENT_OP_SHUTDOWN] = { .fn = op_shutdown },
+	[AGENT_OP_DISK] = { .fn = op_disk },
+	[AGENT_OP_MOUNT] = { .change = mount_op__mount },
+	[AGENT_OP_MKNOD] = { .change = devices__mknod },
+	[AGENT_OP_HOSTNAME] = { .change = settings__hostname },
+	[AGENT_OP_SYSCTL] = { .change = settings__sysctl },
+	[AGENT_OP_NETWORK] = { .change = net__configure },
 };
 
 void ops__dispatch(struct conn *c, struct json_object *req)
@@ -321,11 +327,11 @@ void ops__dispatch(struct conn *c, struct json_object *req)
 	const char *name = NULL;
 	int64_t v = 0;
 
-	if (req__int(req, "id", true, 0, INT64_MAX, &r.id, &err) < 0) {
+	if (req__int(req, AGENT_KEY_ID, true, 0, INT64_MAX, &r.id, &err) < 0) {
 		conn__reply_err(r, "request: %s", err->msg);
 		return;
 	}
-	if (req__int(req, "v", true, INT64_MIN, INT64_MAX, &v, &err) < 0) {
+	if (req__int(req, AGENT_KEY_VERSION, true, INT64_MIN, INT64_MAX, &v, &err) < 0) {
 		conn__reply_err(r, "request: %s", err->msg);
 		return;
 	}
@@ -334,17 +340,16 @@ void ops__dispatch(struct conn *c, struct json_object *req)
 				(long long)v, AGENT_PROTOCOL);
 		return;
 	}
-	if (req__string(req, "op", true, &name, &err) < 0) {
+	if (req__string(req, AGENT_KEY_OP, true, &name, &err) < 0) {
 		conn__reply_err(r, "request: %s", err->msg);
 		return;
 	}
-	for (size_t i = 0; i < ARRAY_SIZE(ops); i++)
-		if (!strcmp(name, ops[i].name)) {
-			if (ops[i].fn)
-				ops[i].fn(r, req);
-			else
-				run_change(&ops[i], r, req);
-			return;
-		}
-	conn__reply_err(r, "unknown op '%s'", name);
+	enum agent_op op = agent_op__find(name);
+
+	if (op == AGENT_OP_COUNT)
+		conn__reply_err(r, "unknown op '%s'", name);
+	else if (ops[op].fn)
+		ops[op].fn(r, req);
+	else
+		run_change(op, &ops[op], r, req);
 }

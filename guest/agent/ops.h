@@ -7,7 +7,7 @@
 struct conn;
 struct json_object;
 
-#define AGENT_PROTOCOL 1
+#include "../../lib/wire/agent_proto.h"
 
 /* Checks the envelope (v, id, op) and runs the op; every outcome is answered on c. */
 void ops__dispatch(struct conn *c, struct json_object *req);

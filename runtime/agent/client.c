@@ -13,18 +13,13 @@
 
 #include "../../lib/cleanup.h"
 #include "../../lib/err.h"
-#include "../../lib/frame.h"
+#include "../../lib/wire/frame.h"
 #include "../../lib/log.h"
 #include "../../lib/time.h"
 
 /* Ids only need to be unique per connection; one counter for all is simplest. */
 static int64_t next_id = 1;
 static unsigned int timeout_s = AGENT_TIMEOUT_S_DEFAULT;
-
-/* The ops that may wait on the guest's disks and shares, or build a whole container. */
-static const char *const setup_ops[] = {
-	"create", "mount", "mknod", "hostname", "sysctl", "disk", "network",
-};
 
 void agent__set_timeout(unsigned int seconds)
 {
@@ -41,17 +36,17 @@ static const char *op_of(struct json_object *req)
 {
 	struct json_object *v;
 
-	if (json_object_object_get_ex(req, "op", &v) && json_object_is_type(v, json_type_string))
+	if (json_object_object_get_ex(req, AGENT_KEY_OP, &v) && json_object_is_type(v, json_type_string))
 		return json_object_get_string(v);
 	return "?";
 }
 
+/* Setup ops may wait on the guest's disks and shares, or build a whole container. */
 static bool is_setup(const char *op)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(setup_ops); i++)
-		if (!strcmp(op, setup_ops[i]))
-			return true;
-	return false;
+	enum agent_op o = agent_op__find(op);
+
+	return o < AGENT_OP_COUNT && agent_op_infos[o].setup;
 }
 
 /* Reads exactly len bytes, none after the deadline; 0 at a clean EOF before any byte. */
@@ -128,8 +123,8 @@ static int64_t send_req(int fd, struct json_object *req, const char *op, struct 
 {
 	int64_t id = __atomic_fetch_add(&next_id, 1, __ATOMIC_RELAXED);
 
-	json_object_object_add(req, "v", json_object_new_int(AGENT_PROTOCOL_VERSION));
-	json_object_object_add(req, "id", json_object_new_int64(id));
+	json_object_object_add(req, AGENT_KEY_VERSION, json_object_new_int(AGENT_PROTOCOL));
+	json_object_object_add(req, AGENT_KEY_ID, json_object_new_int64(id));
 	if (frame__write(fd, req, err) < 0)
 		return err_prefix(err, "the guest agent's request %s", op);
 	return id;
@@ -194,14 +189,55 @@ int agent__simple(int fd, struct json_object *req, struct err **err)
 }
 
 /* {"op":op,"process":process} */
-static struct json_object *process_req(const char *op, const char *process)
+static struct json_object *process_req(enum agent_op op, const char *process)
 {
 	struct json_object *req = json_object_new_object();
 
-	json_object_object_add(req, "op", json_object_new_string(op));
+	json_object_object_add(req, AGENT_KEY_OP, json_object_new_string(agent_op__name(op)));
 	if (process)
-		json_object_object_add(req, "process", json_object_new_string(process));
+		json_object_object_add(req, AGENT_KEY_PROCESS, json_object_new_string(process));
 	return req;
+}
+
+/* An op whose reply carries nothing, its members in body (taken). */
+static int change(int fd, enum agent_op op, struct json_object *body, struct err **err)
+{
+	json_object_object_add(body, AGENT_KEY_OP, json_object_new_string(agent_op__name(op)));
+	return agent__simple(fd, body, err);
+}
+
+int agent__mount(int fd, struct json_object *body, struct err **err)
+{
+	return change(fd, AGENT_OP_MOUNT, body, err);
+}
+
+int agent__mknod(int fd, struct json_object *body, struct err **err)
+{
+	return change(fd, AGENT_OP_MKNOD, body, err);
+}
+
+int agent__network(int fd, struct json_object *body, struct err **err)
+{
+	return change(fd, AGENT_OP_NETWORK, body, err);
+}
+
+int agent__sysctl(int fd, struct json_object *settings, struct err **err)
+{
+	struct json_object *body = json_object_new_object();
+
+	json_object_object_add(body, "sysctl", settings);
+	return change(fd, AGENT_OP_SYSCTL, body, err);
+}
+
+int agent__hostname(int fd, const char *hostname, const char *domainname, struct err **err)
+{
+	struct json_object *body = json_object_new_object();
+
+	if (hostname)
+		json_object_object_add(body, "hostname", json_object_new_string(hostname));
+	if (domainname)
+		json_object_object_add(body, "domainname", json_object_new_string(domainname));
+	return change(fd, AGENT_OP_HOSTNAME, body, err);
 }
 
 int agent__create(int fd, struct json_object *req, char **process, struct err **err)
@@ -210,7 +246,7 @@ int agent__create(int fd, struct json_object *req, char **process, struct err **
 	int ret;
 
 	*process = NULL;
-	json_object_object_add(req, "op", json_object_new_string("create"));
+	json_object_object_add(req, AGENT_KEY_OP, json_object_new_string(agent_op__name(AGENT_OP_CREATE)));
 	ret = agent__request(fd, req, &resp, err);
 	json_object_put(req);
 	if (ret == 0)
@@ -221,35 +257,35 @@ int agent__create(int fd, struct json_object *req, char **process, struct err **
 
 int agent__start(int fd, const char *process, struct err **err)
 {
-	return agent__simple(fd, process_req("start", process), err);
+	return agent__simple(fd, process_req(AGENT_OP_START, process), err);
 }
 
 int agent__signal(int fd, const char *process, int sig, struct err **err)
 {
-	struct json_object *req = process_req("signal", process);
+	struct json_object *req = process_req(AGENT_OP_SIGNAL, process);
 
-	json_object_object_add(req, "signal", json_object_new_int(sig));
+	json_object_object_add(req, AGENT_KEY_SIGNAL, json_object_new_int(sig));
 	return agent__simple(fd, req, err);
 }
 
 int agent__resize(int fd, const char *process, unsigned int rows, unsigned int cols,
 		  struct err **err)
 {
-	struct json_object *req = process_req("resize", process);
+	struct json_object *req = process_req(AGENT_OP_RESIZE, process);
 
-	json_object_object_add(req, "rows", json_object_new_int(rows));
-	json_object_object_add(req, "cols", json_object_new_int(cols));
+	json_object_object_add(req, AGENT_KEY_ROWS, json_object_new_int(rows));
+	json_object_object_add(req, AGENT_KEY_COLS, json_object_new_int(cols));
 	return agent__simple(fd, req, err);
 }
 
 int agent__ps(int fd, bool all, struct agent_ps *out, struct err **err)
 {
-	struct json_object *req = process_req("ps", NULL), *resp = NULL;
+	struct json_object *req = process_req(AGENT_OP_PS, NULL), *resp = NULL;
 	int ret;
 
 	memset(out, 0, sizeof(*out));
 	if (all)
-		json_object_object_add(req, "all", json_object_new_boolean(1));
+		json_object_object_add(req, AGENT_KEY_ALL, json_object_new_boolean(1));
 	ret = agent__request(fd, req, &resp, err);
 	json_object_put(req);
 	if (ret == 0)
@@ -260,7 +296,7 @@ int agent__ps(int fd, bool all, struct agent_ps *out, struct err **err)
 
 int64_t agent__wait_send(int fd, const char *process, struct err **err)
 {
-	struct json_object *req = process_req("wait", process);
+	struct json_object *req = process_req(AGENT_OP_WAIT, process);
 	int64_t id = send_req(fd, req, "wait", err);
 
 	json_object_put(req);
@@ -280,7 +316,7 @@ int agent__wait_recv(int fd, int64_t id, int *status, struct err **err)
 
 int agent__shutdown(int fd, struct err **err)
 {
-	struct json_object *req = process_req("shutdown", NULL);
+	struct json_object *req = process_req(AGENT_OP_SHUTDOWN, NULL);
 	int64_t id = send_req(fd, req, "shutdown", err);
 
 	json_object_put(req);
@@ -290,10 +326,10 @@ int agent__shutdown(int fd, struct err **err)
 int agent__disk(int fd, const char *serial, char *device, size_t size, int64_t *major,
 		int64_t *minor, struct err **err)
 {
-	struct json_object *req = process_req("disk", NULL), *resp = NULL;
+	struct json_object *req = process_req(AGENT_OP_DISK, NULL), *resp = NULL;
 	int ret;
 
-	json_object_object_add(req, "serial", json_object_new_string(serial));
+	json_object_object_add(req, AGENT_KEY_SERIAL, json_object_new_string(serial));
 	ret = agent__request(fd, req, &resp, err);
 	json_object_put(req);
 	if (ret == 0)
@@ -309,9 +345,9 @@ int agent__open_stream(int fd, const char *process, const char *stream, struct e
 	const char *msg;
 	int ret;
 
-	json_object_object_add(h, "v", json_object_new_int(AGENT_PROTOCOL_VERSION));
-	json_object_object_add(h, "process", json_object_new_string(process));
-	json_object_object_add(h, "stream", json_object_new_string(stream));
+	json_object_object_add(h, AGENT_KEY_VERSION, json_object_new_int(AGENT_PROTOCOL));
+	json_object_object_add(h, AGENT_KEY_PROCESS, json_object_new_string(process));
+	json_object_object_add(h, AGENT_KEY_STREAM, json_object_new_string(stream));
 	ret = frame__write(fd, h, err);
 	json_object_put(h);
 	/* The acknowledgement is a frame too; raw stream bytes start right after it. */

@@ -15,7 +15,7 @@
 struct json_object;
 struct err;
 
-#define AGENT_PROTOCOL_VERSION 1
+#include "../../lib/wire/agent_proto.h"
 
 /*
  * Deadlines for one request, from sending it to its whole reply. Ordinary ops (start,
@@ -85,6 +85,18 @@ void agent_ps__free(struct agent_ps *ps);
 int64_t agent__wait_send(int fd, const char *process, struct err **err);
 /* The process's exit status (128 + signal for a killed one), 0..255. */
 int agent__wait_recv(int fd, int64_t id, int *status, struct err **err);
+
+/*
+ * The setup ops that change the guest and answer nothing: each sends body (the op's members,
+ * without "op": docs/agent-protocol.md) as its op and takes it.
+ */
+int agent__mount(int fd, struct json_object *body, struct err **err);
+int agent__mknod(int fd, struct json_object *body, struct err **err);
+int agent__network(int fd, struct json_object *body, struct err **err);
+/* sysctl: settings maps each key to its value. */
+int agent__sysctl(int fd, struct json_object *settings, struct err **err);
+/* Either name may be NULL (left as it is). */
+int agent__hostname(int fd, const char *hostname, const char *domainname, struct err **err);
 
 /* Asks for a clean shutdown; no answer is waited for (the guest resets instead). */
 int agent__shutdown(int fd, struct err **err);

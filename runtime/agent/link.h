@@ -13,8 +13,7 @@
 struct vm;
 struct vsock;
 
-#define AGENT_CTL_PORT 1024
-#define AGENT_IO_PORT 1025
+#include "../../lib/wire/agent_proto.h"	/* the agent's ports */
 
 struct agent_link {
 	/* In-process: the VM this process runs. The agent may still be booting: connect waits. */

@@ -14,23 +14,18 @@
 #include <json-c/json.h>
 
 #include "../../lib/err.h"
+#include "../../lib/wire/json.h"
 
 #define REPLY "the guest agent's reply to %s: "
 /* What a ps reply may list: the agent keeps far fewer; a frame of 1 MiB could hold more. */
 #define PS_MAX 65536
 
+/* A reply's messages call either kind of JSON number "a number", as they always have. */
 static const char *type_name(struct json_object *v)
 {
-	switch (json_object_get_type(v)) {
-	case json_type_null: return "null";
-	case json_type_boolean: return "a boolean";
-	case json_type_double: return "a number";
-	case json_type_int: return "a number";
-	case json_type_object: return "an object";
-	case json_type_array: return "an array";
-	case json_type_string: return "a string";
-	}
-	return "unknown";
+	if (json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double))
+		return "a number";
+	return json__type_name(v);
 }
 
 /* The member, or an error naming it: missing, or of another type than want. */
@@ -128,20 +123,20 @@ int agent_reply__check(struct json_object *resp, int64_t id, const char *op, str
 	if (!json_object_is_type(resp, json_type_object))
 		return err_msg(err, REPLY "it is %s, want an object", op, type_name(resp));
 	/* An answer without an id is the agent rejecting the stream itself (bad framing). */
-	if (!json_object_object_get_ex(resp, "id", &v)) {
-		if (reply__string(resp, op, "error", 4096, &msg, NULL) == 0)
+	if (!json_object_object_get_ex(resp, AGENT_KEY_ID, &v)) {
+		if (reply__string(resp, op, AGENT_KEY_ERROR, 4096, &msg, NULL) == 0)
 			return err_msg(err, "the guest agent refused %s: %s", op, msg);
 		return err_msg(err, REPLY "field \"id\" is missing", op);
 	}
-	if (reply__int(resp, op, "id", 0, INT64_MAX, &rid, err) < 0)
+	if (reply__int(resp, op, AGENT_KEY_ID, 0, INT64_MAX, &rid, err) < 0)
 		return -1;
 	if (rid != id)
 		return err_msg(err, REPLY "it answers id %" PRId64 ", want %" PRId64, op, rid, id);
-	if (reply__bool(resp, op, "ok", &ok, err) < 0)
+	if (reply__bool(resp, op, AGENT_KEY_OK, &ok, err) < 0)
 		return -1;
 	if (ok)
 		return 0;
-	if (reply__string(resp, op, "error", 4096, &msg, NULL) < 0)
+	if (reply__string(resp, op, AGENT_KEY_ERROR, 4096, &msg, NULL) < 0)
 		return err_msg(err, "the guest agent failed %s without a usable message", op);
 	return err_msg(err, "%s", msg);
 }
@@ -150,7 +145,7 @@ int agent_reply__create(struct json_object *resp, char **process, struct err **e
 {
 	const char *s;
 
-	if (reply__string(resp, "create", "process", AGENT_NAME_MAX - 1, &s, err) < 0)
+	if (reply__string(resp, "create", AGENT_KEY_PROCESS, AGENT_NAME_MAX - 1, &s, err) < 0)
 		return -1;
 	*process = strdup(s);
 	return *process ? 0 : err_errno(err, "create");

@@ -3,37 +3,21 @@
  * for it to end. Exit status: 0 when the guest powers off or reboots, 1 when it crashes or
  * cannot start, 128+N when a signal N stopped it.
  */
-#include <fcntl.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
-#include <sys/mman.h>
-#include <sys/signalfd.h>
-#include <sys/stat.h>
+#include <strings.h>
 #include <sys/sysinfo.h>
-#include <time.h>
-#include <unistd.h>
 
-#include "../../devices/serial.h"
-#include "../../devices/virtio/mmio.h"
-#include "../../devices/vsock/vsock.h"
 #include "../../lib/cleanup.h"
-#include "../../lib/log.h"
-#include "../../vmm/arch.h"
-#include "../../vmm/embed.h"
-#include "../../vmm/vm.h"
 #include "cli.h"
-#include "../machine/vm_plan.h"
-#include "../../lib/time.h"
+#include "vm_cli.h"
 
 #define DEFAULT_MEM_MIB 128
 #define MIN_MEM_MIB 32
 #define DEFAULT_CPUS 1
 #define MAX_CPUS 254
-
 
 static void usage(FILE *out)
 {
@@ -105,28 +89,7 @@ static int parse_cpus(const char *s, unsigned int *n, struct err **err)
 	return 0;
 }
 
-/* Maps an image file read-only; the mapping lives until exit. */
-static int map_file(const char *path, const void **data, size_t *size, struct err **err)
-{
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct stat st;
-
-	if (fd < 0)
-		return err_errno(err, "open '%s'", path);
-	if (fstat(fd, &st) < 0)
-		return err_errno(err, "stat '%s'", path);
-	if (!S_ISREG(st.st_mode) || st.st_size == 0)
-		return err_msg(err, "'%s' is not a non-empty regular file", path);
-	void *p = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-
-	if (p == MAP_FAILED)
-		return err_errno(err, "map '%s'", path);
-	*data = p;
-	*size = st.st_size;
-	return 0;
-}
-
-static int parse_opts(int argc, char **argv, struct vm_opts *o, struct err **err)
+static int parse_opts(int argc, char **argv, struct vm_cli *o, struct err **err)
 {
 	enum { OPT_CONSOLE = 256, OPT_MEM, OPT_CPUS, OPT_CMDLINE, OPT_KERNEL, OPT_INITRD,
 	       OPT_VSOCK, OPT_SHARE, OPT_DISK };
@@ -152,7 +115,7 @@ static int parse_opts(int argc, char **argv, struct vm_opts *o, struct err **err
 	uint64_t mib = DEFAULT_MEM_MIB;
 	int c;
 
-	o->cfg.nr_vcpus = DEFAULT_CPUS;
+	o->plan.cfg.nr_vcpus = DEFAULT_CPUS;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, shortopts, opts, NULL)) != -1) {
 		if (!o->run && c == OPT_SHARE)
@@ -161,34 +124,34 @@ static int parse_opts(int argc, char **argv, struct vm_opts *o, struct err **err
 			c = '?';	/* run-only options */
 		switch (c) {
 		case OPT_CONSOLE:
-			o->cfg.console = true;
+			o->plan.cfg.console = true;
 			break;
 		case OPT_MEM:
 			if (parse_mem(optarg, &mib, err) < 0)
 				return -1;
 			break;
 		case OPT_CPUS:
-			if (parse_cpus(optarg, &o->cfg.nr_vcpus, err) < 0)
+			if (parse_cpus(optarg, &o->plan.cfg.nr_vcpus, err) < 0)
 				return -1;
 			break;
 		case OPT_CMDLINE:
-			o->extra_cmdline = optarg;
+			o->plan.extra_cmdline = optarg;
 			break;
 		case OPT_KERNEL:
-			o->kernel_path = optarg;
+			o->plan.kernel_path = optarg;
 			break;
 		case OPT_INITRD:
-			o->initrd_path = optarg;
+			o->plan.initrd_path = optarg;
 			break;
 		case OPT_VSOCK:
-			o->vsock_path = optarg;
+			o->plan.vsock_path = optarg;
 			break;
 		case OPT_SHARE:
-			if (vm_devices__parse_share(o, optarg, err) < 0)
+			if (vm_cli__parse_share(&o->plan, optarg, err) < 0)
 				return -1;
 			break;
 		case OPT_DISK:
-			if (vm_devices__parse_disk(o, optarg, err) < 0)
+			if (vm_cli__parse_disk(&o->plan, optarg, err) < 0)
 				return -1;
 			break;
 		case 't':
@@ -224,173 +187,13 @@ static int parse_opts(int argc, char **argv, struct vm_opts *o, struct err **err
 	} else if (optind < argc) {
 		return err_msg(err, "vm: unexpected argument '%s'", argv[optind]);
 	}
-	o->cfg.mem_size = mib << 20;
+	o->plan.cfg.mem_size = mib << 20;
 	return 0;
-}
-
-void vm_cli__embedded_images(struct vm_config *cfg)
-{
-	cfg->kernel = kage_kernel_start;
-	cfg->kernel_size = kage_kernel_end - kage_kernel_start;
-	cfg->initrd = kage_initrd_start;
-	cfg->initrd_size = kage_initrd_end - kage_initrd_start;
-}
-
-static int load_images(struct vm_opts *o, struct err **err)
-{
-	struct vm_config *cfg = &o->cfg;
-
-	if (o->kernel_path) {
-		if (map_file(o->kernel_path, &cfg->kernel, &cfg->kernel_size, err) < 0)
-			return err_prefix(err, "--kernel");
-	} else {
-		cfg->kernel = kage_kernel_start;
-		cfg->kernel_size = kage_kernel_end - kage_kernel_start;
-	}
-	if (o->initrd_path) {
-		if (map_file(o->initrd_path, &cfg->initrd, &cfg->initrd_size, err) < 0)
-			return err_prefix(err, "--initrd");
-	} else if (!o->kernel_path) {
-		cfg->initrd = kage_initrd_start;
-		cfg->initrd_size = kage_initrd_end - kage_initrd_start;
-	}
-	/*
-	 * Without a console, keep the kernel quiet: every console byte is a VM exit. The embedded
-	 * initramfs holds the agent (/init) and the marker program; plain `kage vm` runs the latter.
-	 */
-	const char *init = !o->run && !o->initrd_path && !o->kernel_path ? " rdinit=/sbin/kage-hello" : "";
-
-	if (asprintf(&o->cmdline, "%s%s%s%s%s", arch__base_cmdline(), init, cfg->console ? "" : " quiet",
-		     o->extra_cmdline ? " " : "", o->extra_cmdline ? o->extra_cmdline : "") < 0)
-		return err_errno(err, "build the kernel command line");
-	cfg->cmdline = o->cmdline;
-	return 0;
-}
-
-static double ms_since(uint64_t t0_ns)
-{
-	return (double)(time__now_ns() - t0_ns) / 1e6;
-}
-
-/* Guest RAM actually resident, so --debug can report the VMM's own overhead apart from it. */
-static unsigned long guest_resident_kib(const struct vm *vm)
-{
-	long page = sysconf(_SC_PAGESIZE);
-	unsigned long pages = 0;
-
-	for (unsigned int i = 0; i < vm->mem.nr; i++) {
-		size_t n = vm->mem.regions[i].size / page;
-		_cleanup_free_ unsigned char *vec = malloc(n);
-
-		if (!vec || mincore(vm->mem.regions[i].host, vm->mem.regions[i].size, vec) < 0)
-			continue;
-		for (size_t j = 0; j < n; j++)
-			pages += vec[j] & 1;
-	}
-	return pages * (page / 1024);
-}
-
-static unsigned long peak_rss_kib(void)
-{
-	_cleanup_fclose_ FILE *f = fopen("/proc/self/status", "re");
-	char line[256];
-	unsigned long kib = 0;
-
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmHWM: %lu kB", &kib) == 1)
-			break;
-	return kib;
-}
-
-static void on_signal(void *opaque, uint32_t events)
-{
-	struct vm *vm = opaque;
-	struct signalfd_siginfo si;
-
-	(void)events;
-	if (read(vm->stop_signal_fd, &si, sizeof(si)) == sizeof(si))
-		vm__stop_for_signal(vm, si.ssi_signo);
-}
-
-static int watch_signals(struct vm *vm, sigset_t *mask, struct err **err)
-{
-	vm->stop_signal_fd = signalfd(-1, mask, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (vm->stop_signal_fd < 0)
-		return err_errno(err, "signalfd");
-	return loop__add(&vm->loop, vm->stop_signal_fd, EPOLLIN, on_signal, vm, err);
-}
-
-static int run_vm(struct vm_opts *o, struct err **err)
-{
-	struct vm *vm = NULL;
-	uint64_t t0 = time__now_ns();
-	sigset_t mask;
-	int rc = -1;
-
-	/* Blocked before any thread starts, so only the signalfd sees them. */
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGHUP);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
-
-	if (vm_cli__create(o, &vm, NULL, err) < 0 || watch_signals(vm, &mask, err) < 0)
-		goto out;
-	/* Console input is optional: stdin may be /dev/null or a file epoll cannot watch. */
-	if (o->cfg.console && serial__attach_input(vm->console, &vm->loop, STDIN_FILENO, NULL) < 0)
-		pr_debug("console input not attached");
-
-	pr_debug("boot: VMM set up in %.3f ms (%u vCPUs, %llu MiB)", ms_since(t0),
-		 o->cfg.nr_vcpus, (unsigned long long)(o->cfg.mem_size >> 20));
-	enum vm_stop how = vm__run(vm, err);
-
-	pr_debug("boot: guest ran for %.3f ms in all; peak RSS %lu KiB, guest RAM resident %lu KiB",
-		 ms_since(t0), peak_rss_kib(), guest_resident_kib(vm));
-	switch (how) {
-	case VM_STOP_POWEROFF:
-	case VM_STOP_REBOOT:
-		pr_debug("%s", vm->stop_msg);
-		rc = 0;
-		break;
-	case VM_STOP_SIGNAL:
-		rc = 128 + vm->stop_signal;
-		break;
-	default:
-		if (!o->cfg.console && vm->console && *serial__tail(vm->console))
-			fprintf(stderr, "--- the guest console's last output ---\n%s\n---\n",
-				serial__tail(vm->console));
-	}
-out:
-	vm__destroy(vm);
-	return rc;
-}
-
-/* `kage vm run`: the command's relay runs on this thread while the VM runs on its own. */
-static int run_command(struct vm_opts *o, struct err **err)
-{
-	struct vm *vm = NULL;
-	struct vsock *vs = NULL;
-	int rc = -1;
-
-	vm_run__block_signals();
-	if (vm_run__confine(err) < 0 || vm_cli__create(o, &vm, &vs, err) < 0 ||
-	    vm__start(vm, err) < 0)
-		goto out;
-	rc = vm_run__command(o, vm, vs, err);
-	if (rc < 0)
-		vm__request_stop(vm, VM_STOP_SIGNAL, "the command could not run");
-	enum vm_stop how = vm__wait(vm, rc < 0 ? NULL : err);
-
-	if (rc >= 0 && how == VM_STOP_ERROR)
-		rc = -1;
-out:
-	vm__destroy(vm);
-	return rc;
 }
 
 int cmd_vm(const struct globals *g, int argc, char **argv, struct err **err)
 {
-	struct vm_opts o = { 0 };
+	struct vm_cli o = { 0 };
 	int ret;
 
 	if (argc > 1 && !strcmp(argv[1], "run")) {
@@ -399,17 +202,18 @@ int cmd_vm(const struct globals *g, int argc, char **argv, struct err **err)
 		argv++;
 	}
 	ret = parse_opts(argc, argv, &o, err);
-	if (ret == 0 && o.nr_shares)
-		ret = vm_devices__config_policy(&o, g->config_path, err);
+	o.plan.marker_init = !o.run;
+	if (ret == 0 && o.plan.nr_shares)
+		ret = vm_cli__config_policy(&o.plan, g->config_path, err);
 	if (ret == 0)
-		ret = load_images(&o, err);
+		ret = vm_plan__load_images(&o.plan, err);
 	if (ret != 0) {
-		vm_devices__free(&o);
-		free(o.cmdline);
+		vm_plan__free(&o.plan);
+		free(o.plan.cmdline);
 		return ret < 0 ? -1 : 0;
 	}
-	ret = o.run ? run_command(&o, err) : run_vm(&o, err);
-	free(o.cmdline);
-	vm_devices__free(&o);
+	ret = o.run ? vm_cli__run(&o, err) : vm_plan__run_foreground(&o.plan, err);
+	free(o.plan.cmdline);
+	vm_plan__free(&o.plan);
 	return ret;
 }

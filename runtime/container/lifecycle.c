@@ -28,6 +28,7 @@
 #include "state.h"
 #include "../sandbox/hooks.h"
 #include "../plan/plan.h"
+#include "../plan/sizing.h"
 #include "../oci/spec.h"
 #include "../sandbox/relay.h"
 #include "../sandbox/sandbox.h"

@@ -1,5 +1,5 @@
 /*
- * The OCI lifecycle behind the runc verbs: create, start, kill and delete of a container
+ * The OCI lifecycle behind the runc verbs: create, start, exec, kill and delete of a container
  * whose state lives under --root. The verb files parse flags and call these.
  */
 #ifndef KAGE_RUNTIME_CONTAINER_LIFECYCLE_H
@@ -20,7 +20,7 @@ struct create_opts {
 	const char *bundle;		/* default "." */
 	const char *pid_file;		/* or NULL */
 	const char *console_socket;	/* or NULL */
-	struct vm_config base;		/* the guest images (vm_cli__embedded_images) */
+	struct vm_config base;		/* the guest images (vm_plan__embedded_images) */
 };
 
 /*
@@ -38,6 +38,20 @@ int lifecycle__kill(const struct globals *g, const char *id, int sig, bool all,
 int lifecycle__delete(const struct globals *g, const char *id, bool force, struct err **err);
 /* Stops (pause) or restarts (resume) the container's vCPUs. */
 int lifecycle__pause(const struct globals *g, const char *id, bool pause, struct err **err);
+
+#define EXEC_ENV_MAX 256
+
+/* exec's command line: COMMAND (args) over the container's own process, or --process. */
+struct exec_opts {
+	const char *id, *process_file, *pid_file, *console_socket, *cwd, *user;
+	const char *env[EXEC_ENV_MAX];
+	size_t n_env;
+	bool detach, tty;
+	char **args;
+};
+
+/* Runs the process in the container; returns its exit status (0 when detached), -1 on error. */
+int lifecycle__exec(const struct globals *g, struct exec_opts *eo, struct err **err);
 
 /* "TERM", "SIGTERM", "15" → 15; -1 with err for anything else. */
 int lifecycle__parse_signal(const char *s, struct err **err);

@@ -20,6 +20,7 @@
 #include <json-c/json.h>
 
 #include "../../lib/cleanup.h"
+#include "../../lib/file.h"
 #include "../../lib/io.h"
 #include "../../lib/time.h"
 
@@ -221,6 +222,7 @@ static int load(const char *root, const char *id, bool locked, struct container 
 	_cleanup_container_ struct container *c = NULL;
 	_cleanup_close_ int fd = -1;
 	_cleanup_free_ char *buf = NULL;
+	char name[PATH_MAX];
 	size_t len = 0;
 
 	if (container__check_id(id, err) < 0)
@@ -230,6 +232,7 @@ static int load(const char *root, const char *id, bool locked, struct container 
 		return err_errno(err, "container");
 	if ((locked ? lock_dir(c, err) : open_dir(c, err)) < 0)
 		return -1;
+	snprintf(name, sizeof(name), "%s/" STATE_FILE, c->dir);
 	/* state.json is replaced by rename: a reader without the lock sees one whole version. */
 	fd = openat(c->lock_fd, STATE_FILE, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
@@ -239,25 +242,10 @@ static int load(const char *root, const char *id, bool locked, struct container 
 			*out = TAKE_PTR(c);
 			return 0;
 		}
-		return err_errno(err, "open %s/" STATE_FILE, c->dir);
+		return err_errno(err, "open %s", name);
 	}
-	buf = malloc(STATE_MAX + 1);
-	if (!buf)
-		return err_errno(err, "read state");
-	for (;;) {
-		ssize_t n = read(fd, buf + len, STATE_MAX - len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return err_errno(err, "read %s/" STATE_FILE, c->dir);
-		if (n == 0)
-			break;
-		len += n;
-		if (len == STATE_MAX)
-			return err_msg(err, "%s/" STATE_FILE " is too large", c->dir);
-	}
-	buf[len] = 0;
+	if (file__read_fd(fd, name, STATE_MAX, &buf, &len, err) < 0)
+		return -1;
 	if (parse_state(c, buf, err) < 0)
 		return -1;
 	*out = TAKE_PTR(c);

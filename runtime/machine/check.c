@@ -24,6 +24,7 @@
 #include "../../confine/seccomp.h"
 #include "../../confine/jail.h"
 #include "../../lib/cleanup.h"
+#include "../../vmm/arch.h"
 #include "check.h"
 
 #define KVM_PATH "/dev/kvm"
@@ -72,6 +73,20 @@ static bool has_word(const char *list, const char *word)
 	return false;
 }
 
+/* The architecture's virtualization extensions' KVM modules ("kvm_intel or kvm_amd") or names
+ * ("VT-x/AMD-V"), for messages. */
+static const char *ext_list(bool modules, char *buf, size_t len)
+{
+	size_t n, used = 0;
+	const struct arch_virt_ext *e = arch__virt_exts(&n);
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < n && used < len; i++)
+		used += snprintf(buf + used, len - used, "%s%s", i ? (modules ? " or " : "/") : "",
+				 modules ? e[i].module : e[i].name);
+	return buf;
+}
+
 static bool module_loaded(const char *name)
 {
 	char path[64];
@@ -114,10 +129,13 @@ static void check_kvm_device(struct probe *p, struct check *c)
 	struct stat st;
 
 	if (stat(KVM_PATH, &st) < 0) {
+		char mods[64], names[64];
+
 		set_result(c, CHECK_FAIL, "%s: %s", KVM_PATH, strerror(errno));
-		set_fix(c, "load KVM (modprobe kvm_intel or kvm_amd) and enable VT-x/AMD-V in the "
-			   "firmware; in a VM, enable nested virtualization on its host; in a "
-			   "container, pass the device in (--device /dev/kvm)");
+		set_fix(c, "load KVM (modprobe %s) and enable %s in the firmware; in a VM, enable "
+			   "nested virtualization on its host; in a container, pass the device in "
+			   "(--device /dev/kvm)", ext_list(true, mods, sizeof(mods)),
+			ext_list(false, names, sizeof(names)));
 		return;
 	}
 	if (!S_ISCHR(st.st_mode)) {
@@ -161,7 +179,9 @@ static void check_kvm_access(struct probe *p, struct check *c)
 		set_fix(c, "a device cgroup or security policy denies it; in a container, pass "
 			   "the device in (--device /dev/kvm)");
 	} else {
-		set_fix(c, "load KVM: modprobe kvm_intel or kvm_amd");
+		char mods[64];
+
+		set_fix(c, "load KVM: modprobe %s", ext_list(true, mods, sizeof(mods)));
 	}
 }
 
@@ -184,26 +204,15 @@ static void check_kvm_api(struct probe *p, struct check *c)
 	set_fix(c, "run a Linux kernel with the stable KVM API (any since 2.6.22)");
 }
 
-/*
- * The capabilities kage's x86 VMM uses. aarch64 (a VGIC, no PIT, TSS or CPUID) and s390x
- * would each need their own list; it belongs behind an arch__ hook when those ports land.
- */
-#define CAP(name) { KVM_CAP_##name, #name }
-static const struct kvm_cap {
-	int cap;
-	const char *name;
-} kvm_caps[] = {
-	CAP(IRQCHIP), CAP(USER_MEMORY), CAP(SET_TSS_ADDR), CAP(EXT_CPUID), CAP(PIT2),
-	CAP(IOEVENTFD), CAP(IRQFD), CAP(IMMEDIATE_EXIT), CAP(MP_STATE),
-};
-
 static void check_kvm_caps(struct probe *p, struct check *c)
 {
 	char have[CHECK_TEXT / 2] = "", missing[CHECK_TEXT / 2] = "";
+	size_t n;
+	const struct arch_kvm_cap *kvm_caps = arch__kvm_caps(&n);
 
 	if (!need_kvm_fd(p, c))
 		return;
-	for (size_t i = 0; i < ARRAY_SIZE(kvm_caps); i++) {
+	for (size_t i = 0; i < n; i++) {
 		bool ok = ioctl(p->kvm_fd, KVM_CHECK_EXTENSION, kvm_caps[i].cap) > 0;
 
 		append(ok ? have : missing, sizeof(have), kvm_caps[i].name);
@@ -232,17 +241,18 @@ static void check_kvm_vcpus(struct probe *p, struct check *c)
 	set_result(c, CHECK_OK, "NR_VCPUS %d (recommended), MAX_VCPUS %d per VM", nr, max);
 }
 
-/* The x86 "flags" line of /proc/cpuinfo (aarch64 calls it "Features"); NULL if unreadable. */
+/* The feature line of /proc/cpuinfo (arch__cpuinfo_features names it); NULL if unreadable. */
 static char *cpu_flags(void)
 {
 	_cleanup_fclose_ FILE *f = fopen("/proc/cpuinfo", "re");
+	const char *key = arch__cpuinfo_features();
+	size_t keylen = strlen(key), len = 0;
 	char *line = NULL;
-	size_t len = 0;
 
 	if (!f)
 		return NULL;
 	while (getline(&line, &len, f) > 0) {
-		if (!strncmp(line, "flags", 5) && strchr(line, ':'))
+		if (!strncmp(line, key, keylen) && strchr(line, ':'))
 			return line;
 	}
 	free(line);
@@ -253,37 +263,49 @@ static char *cpu_flags(void)
 static void check_hw_virt(struct probe *p, struct check *c)
 {
 	_cleanup_free_ char *flags = cpu_flags();
-	const char *module = NULL;
-	bool vmx, nested;
+	size_t n;
+	const struct arch_virt_ext *exts = arch__virt_exts(&n), *e = NULL;
+	char words[128] = "", names[64], mods[64], firmware[64] = "";
+	bool nested;
 
+	if (!n) {
+		set_result(c, CHECK_SKIP, "skipped: this architecture shows no CPU flag for it");
+		return;
+	}
 	if (!flags) {
 		set_result(c, CHECK_FAIL, "no CPU flags in /proc/cpuinfo: %s", strerror(errno));
 		set_fix(c, "mount procfs on /proc");
 		return;
 	}
-	vmx = has_word(flags, "vmx");
 	nested = has_word(flags, "hypervisor");
-	if (!vmx && !has_word(flags, "svm")) {
-		set_result(c, CHECK_FAIL, "the CPU flags have neither vmx (VT-x) nor svm (AMD-V)%s",
+	for (size_t i = 0; i < n; i++) {
+		if (!e && has_word(flags, exts[i].flag))
+			e = &exts[i];
+		snprintf(words + strlen(words), sizeof(words) - strlen(words), "%s%s (%s)",
+			 i ? (i + 1 == n ? " nor " : ", ") : "", exts[i].flag, exts[i].name);
+		snprintf(firmware + strlen(firmware), sizeof(firmware) - strlen(firmware), "%s%s",
+			 i ? ", " : "", exts[i].firmware);
+	}
+	ext_list(false, names, sizeof(names));
+	ext_list(true, mods, sizeof(mods));
+	if (!e) {
+		set_result(c, CHECK_FAIL, "the CPU flags have neither %s%s", words,
 			   nested ? "; this is a VM whose hypervisor does not expose them" : "");
-		set_fix(c, nested ? "enable nested virtualization on the VM's host (nested=1 on "
-				    "kvm_intel/kvm_amd there, and a CPU model that passes vmx/svm on)"
-				  : "enable VT-x/AMD-V (Intel VT, SVM Mode) in the firmware setup");
+		if (nested)
+			set_fix(c, "enable nested virtualization on the VM's host (nested=1 on %s "
+				   "there, and a CPU model that passes the flag on)", mods);
+		else
+			set_fix(c, "enable %s (%s) in the firmware setup", names, firmware);
 		return;
 	}
-	if (module_loaded("kvm_intel"))
-		module = "kvm_intel";
-	else if (module_loaded("kvm_amd"))
-		module = "kvm_amd";
-	if (!module) {
-		set_result(c, CHECK_FAIL, "%s present, but neither kvm_intel nor kvm_amd is loaded",
-			   vmx ? "vmx" : "svm");
-		set_fix(c, "modprobe %s; if it refuses, enable %s in the firmware setup",
-			vmx ? "kvm_intel" : "kvm_amd", vmx ? "VT-x" : "AMD-V (SVM Mode)");
+	if (!module_loaded(e->module)) {
+		set_result(c, CHECK_FAIL, "%s present, but %s is not loaded", e->flag, e->module);
+		set_fix(c, "modprobe %s; if it refuses, enable %s (%s) in the firmware setup",
+			e->module, e->name, e->firmware);
 		return;
 	}
-	set_result(c, CHECK_OK, "%s, backed by %s%s", vmx ? "VT-x (vmx)" : "AMD-V (svm)", module,
-		   nested ? "; nested: the hypervisor exposes VT-x/AMD-V" : "");
+	set_result(c, CHECK_OK, "%s (%s), backed by %s%s%s", e->name, e->flag, e->module,
+		   nested ? "; nested: the hypervisor exposes " : "", nested ? names : "");
 }
 
 static void check_pvm(struct probe *p, struct check *c)

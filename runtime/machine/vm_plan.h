@@ -1,4 +1,4 @@
-/* What `kage vm` and `kage vm run` share: their options and how a VM is put together. */
+/* A microVM before it exists, and how it is put together (kage vm and the sandbox both fill it). */
 #ifndef KAGE_RUNTIME_MACHINE_VM_PLAN_H
 #define KAGE_RUNTIME_MACHINE_VM_PLAN_H
 
@@ -12,7 +12,6 @@
 struct net;
 struct vsock;
 
-#define VM_ENV_MAX 64
 #define GUEST_CID 3	/* the first CID not reserved (0-2) */
 #define VM_SHARES_MAX 8
 #define VM_DISKS_MAX 8
@@ -40,61 +39,62 @@ struct vm_net {
 	uint8_t mac[6];		/* the card's address until the agent sets the container's */
 };
 
-struct vm_opts {
+/*
+ * Everything that shapes one microVM, before it exists: its size and images, its devices and
+ * the paths they need. `kage vm` fills it from its command line, a container's sandbox from
+ * the OCI spec and the settings; neither adds fields of its own here.
+ */
+struct vm_plan {
 	struct vm_config cfg;
-	const char *kernel_path;
-	const char *initrd_path;
+	const char *kernel_path;	/* NULL: the embedded kernel */
+	const char *initrd_path;	/* NULL: the embedded initramfs (with the embedded kernel) */
 	const char *extra_cmdline;
+	bool marker_init;		/* boot the embedded marker program, not the agent */
 	const char *vsock_path;
 	char *cmdline;
 	struct vm_share shares[VM_SHARES_MAX];
 	unsigned int nr_shares;
 	struct vm_disk disks[VM_DISKS_MAX];
 	unsigned int nr_disks;
-	char *arg_copies[VM_SHARES_MAX + VM_DISKS_MAX];	/* what the two arrays point into */
+	char *copies[VM_SHARES_MAX + VM_DISKS_MAX];	/* the strings the two arrays point into */
+	unsigned int nr_copies;
 	bool has_net;
 	struct vm_net net;
-	struct net *net_dev;	/* the card, once vm_devices__add has added it */
-	unsigned int nr_arg_copies;
-
-	/* kage vm run */
-	bool run;
-	bool tty;
-	bool interactive;
-	const char *cwd;
-	const char *user;
-	const char *env[VM_ENV_MAX];
-	unsigned int nr_env;
-	char **command;		/* NULL-terminated */
+	struct net *net_dev;	/* the card, once vm_plan__create has added it */
 };
 
-/* Creates the VM with its vsock device (*vs); the caller starts it. */
-int vm_cli__create(struct vm_opts *o, struct vm **vm, struct vsock **vs, struct err **err);
-/* --share HOST:GUEST[:ro] and --disk PATH[:ro], recorded in o. */
-int vm_devices__parse_share(struct vm_opts *o, const char *arg, struct err **err);
-int vm_devices__parse_disk(struct vm_opts *o, const char *arg, struct err **err);
-/* Adds o's shares and disks to the VM, before it starts. */
-int vm_devices__add(struct vm *vm, struct vm_opts *o, struct err **err);
-/* The config's share_policy (enum config_share_policy) as an enum fs_policy. */
-int vm_devices__fs_policy(int share_policy);
-/* `kage vm run`: the share_policy of kage's config (config_path: --config) for every share. */
-int vm_devices__config_policy(struct vm_opts *o, const char *config_path, struct err **err);
+/* Creates the VM with its vsock device (*vs, when vs is not NULL) and the plan's devices; the
+ * caller starts it. */
+int vm_plan__create(struct vm_plan *p, struct vm **vm, struct vsock **vs, struct err **err);
+/* A copy of s that lives as long as p (freed by vm_plan__free), or NULL with err set. */
+char *vm_plan__keep(struct vm_plan *p, const char *s, struct err **err);
+/* The settings' share_policy (enum config_share_policy) as an enum fs_policy. */
+int vm_plan__fs_policy(int share_policy);
 /* The virtio-fs tag of share i, as the guest mounts it. */
-void vm_devices__share_tag(unsigned int i, char *tag, size_t size);
+void vm_plan__share_tag(unsigned int i, char *tag, size_t size);
 /* The share given as the guest's "/" (the command's root), or -1. */
-int vm_devices__root_share(const struct vm_opts *o);
-void vm_devices__free(struct vm_opts *o);
+int vm_plan__root_share(const struct vm_plan *p);
+void vm_plan__free(struct vm_plan *p);
 
-/* Runs o->command in a started VM through the guest agent; returns its exit status. */
-int vm_run__command(struct vm_opts *o, struct vm *vm, struct vsock *vs, struct err **err);
-/* Blocks the signals the relay forwards; before any VM thread exists, so they inherit it. */
-void vm_run__block_signals(void);
-/* Before the VM's threads start: each gets its role's seccomp filter (KAGE_SECCOMP=log to
- * debug); vm_run__command's relay gets the main thread's. */
-int vm_run__confine(struct err **err);
+/* The embedded guest kernel and initramfs, in cfg (images.c: the images live in the binary). */
+void vm_plan__embedded_images(struct vm_config *cfg);
+/* cfg's kernel and initramfs (the plan's paths, mapped, or the embedded ones) and its kernel
+ * command line. */
+int vm_plan__load_images(struct vm_plan *p, struct err **err);
+/* Boots the VM and waits in the foreground for it to end (SIGINT, SIGTERM or SIGHUP stop it):
+ * 0 when the guest powered off or rebooted, 128+N for signal N, -1 when it failed. */
+int vm_plan__run_foreground(struct vm_plan *p, struct err **err);
+
+/*
+ * The process that runs a VM: it blocks the signals its relay forwards before any VM thread
+ * exists, so they inherit the mask; then each thread gets its role's seccomp filter
+ * (KAGE_SECCOMP=log to debug), the relay the main thread's.
+ */
+void machine__block_signals(void);
+int machine__confine(struct err **err);
 /* The signals a relay forwards to its process. */
-void vm_run__forwarded(sigset_t *mask);
-/* The embedded guest kernel and initramfs, in cfg (cmd_vm.c: the images live in the binary). */
-void vm_cli__embedded_images(struct vm_config *cfg);
+void machine__forwarded_signals(sigset_t *mask);
+/* Those signals blocked (if they are not yet) and readable from a signalfd, or -1 with err. */
+int machine__signal_fd(struct err **err);
 
 #endif

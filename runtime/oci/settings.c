@@ -1,6 +1,7 @@
 /*
- * kage's settings file: the chain that picks one file (or none), its strict parser, and the
- * per-container VM size that the settings, the OCI resources and the annotations give.
+ * kage's settings file: the chain that picks one file (or none), its strict parser, what
+ * `kage env` prints of it, and the names of its values. runtime/plan/sizing.c turns the
+ * settings into one container's VM size.
  */
 #include "settings.h"
 
@@ -9,24 +10,26 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
 
 #include "../../lib/cleanup.h"
 #include "../../lib/err.h"
-#include "../../lib/frame.h"
-#include "spec.h"
+#include "../../lib/file.h"
+#include "../../lib/wire/json.h"
 
 /* A settings file is a few hundred bytes; anything near this is not one. */
 #define CONFIG_MAX_SIZE (64u << 10)
-#define CONFIG_JSON_DEPTH 8
 #define CONFIG_KERNEL_PARAMS_MAX 2048
-/* CPU ids in a cpuset list; a bitmap this size counts each CPU once. */
-#define CONFIG_CPUSET_MAX 8192
-/* The kernel's CFS period when a spec gives a quota alone. */
-#define CONFIG_CFS_PERIOD_DEFAULT 100000
+
+/*
+ * A real file holds two containers (the object, annotations_allowed) and a few dozen values;
+ * the counts keep what json-c spends on 64 KiB of "[]," well under a megabyte.
+ */
+static const struct json_limits config_json_limits = {
+	.max_size = CONFIG_MAX_SIZE, .max_depth = 8, .max_containers = 256, .max_values = 4096,
+};
 
 static const char *const key_names[CONFIG_NKEYS] = {
 	[CONFIG_DEFAULT_VCPUS] = "default_vcpus",
@@ -101,6 +104,16 @@ static int find_name(const char *const *t, size_t n, const char *name)
 	return -1;
 }
 
+int config__fs_cache_from_name(const char *name)
+{
+	return find_name(fs_cache_names, ARRAY_SIZE(fs_cache_names), name);
+}
+
+bool config__annotation_known(const char *name)
+{
+	return find_name(known_annotations, ARRAY_SIZE(known_annotations), name) >= 0;
+}
+
 static void free_strv(char **v)
 {
 	for (size_t i = 0; v && v[i]; i++)
@@ -146,20 +159,6 @@ oom:
 	return -1;
 }
 
-static const char *json_type_word(struct json_object *v)
-{
-	switch (json_object_get_type(v)) {
-	case json_type_null: return "null";
-	case json_type_boolean: return "a boolean";
-	case json_type_double: return "a number with a fraction or exponent";
-	case json_type_int: return "an integer";
-	case json_type_object: return "an object";
-	case json_type_array: return "an array";
-	case json_type_string: return "a string";
-	}
-	return "?";
-}
-
 static int read_uint(const char *name, const char *key, struct json_object *v, unsigned int min,
 		     unsigned int max, unsigned int *out, struct err **err)
 {
@@ -167,7 +166,7 @@ static int read_uint(const char *name, const char *key, struct json_object *v, u
 
 	if (!json_object_is_type(v, json_type_int))
 		return err_msg(err, "%s: %s must be an integer, not %s", name, key,
-			       json_type_word(v));
+			       json__type_name(v));
 	errno = 0;
 	n = json_object_get_int64(v);
 	/* json-c saturates values past int64 and says so in errno */
@@ -182,7 +181,8 @@ static int read_string(const char *name, const char *key, struct json_object *v,
 		       const char **out, struct err **err)
 {
 	if (!json_object_is_type(v, json_type_string))
-		return err_msg(err, "%s: %s must be a string, not %s", name, key, json_type_word(v));
+		return err_msg(err, "%s: %s must be a string, not %s", name, key,
+			       json__type_name(v));
 	*out = json_object_get_string(v);
 	return 0;
 }
@@ -222,7 +222,7 @@ static int read_annotations(const char *name, const char *key, struct json_objec
 
 	if (!json_object_is_type(v, json_type_array))
 		return err_msg(err, "%s: %s must be an array of strings, not %s", name, key,
-			       json_type_word(v));
+			       json__type_name(v));
 	n = json_object_array_length(v);
 	list = calloc(n + 1, sizeof(*list));
 	if (!list)
@@ -236,10 +236,10 @@ static int read_annotations(const char *name, const char *key, struct json_objec
 
 		if (!json_object_is_type(e, json_type_string))
 			return err_msg(err, "%s: %s[%zu] must be a string, not %s", name, key, i,
-				       json_type_word(e));
+				       json__type_name(e));
 		s = json_object_get_string(e);
 		/* A misspelt name would silently forbid what the admin meant to allow. */
-		if (find_name(known_annotations, ARRAY_SIZE(known_annotations), s) < 0)
+		if (!config__annotation_known(s))
 			return err_msg(err, "%s: %s[%zu]: unknown annotation '%s' (known: %s)", name,
 				       key, i, s, join(known, sizeof(known), known_annotations,
 						       ARRAY_SIZE(known_annotations)));
@@ -326,44 +326,12 @@ static int check_bounds(const char *name, const struct kage_config *c, struct er
 static struct json_object *parse_json(const char *name, const char *text, size_t len,
 				      struct err **err)
 {
-	struct json_tokener *tok;
 	struct json_object *o;
-	enum json_tokener_error jerr;
-	size_t end;
 
-	if (len > CONFIG_MAX_SIZE) {
-		err_msg(err, "%s: %zu bytes is larger than the %u-byte limit", name, len,
-			CONFIG_MAX_SIZE);
+	if (json__parse(name, text, len, &config_json_limits, &o, err) < 0)
 		return NULL;
-	}
-	if (memchr(text, 0, len)) {
-		err_msg(err, "%s: not valid JSON: NUL byte", name);
-		return NULL;
-	}
-	tok = json_tokener_new_ex(CONFIG_JSON_DEPTH);
-	if (!tok) {
-		err_errno(err, "%s: allocate the JSON parser", name);
-		return NULL;
-	}
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-	o = json_tokener_parse_ex(tok, text, len);
-	jerr = json_tokener_get_error(tok);
-	end = json_tokener_get_parse_end(tok);
-	json_tokener_free(tok);
-	if (!o || jerr != json_tokener_success) {
-		json_object_put(o);
-		err_msg(err, "%s: not valid JSON at byte %zu: %s", name, end,
-			jerr == json_tokener_continue ? "unexpected end of file"
-						     : json_tokener_error_desc(jerr));
-		return NULL;
-	}
-	if (!json__only_space(text + end, len - end)) {
-		json_object_put(o);
-		err_msg(err, "%s: trailing data after the JSON object at byte %zu", name, end);
-		return NULL;
-	}
 	if (!json_object_is_type(o, json_type_object)) {
-		err_msg(err, "%s: must hold a JSON object, not %s", name, json_type_word(o));
+		err_msg(err, "%s: must hold a JSON object, not %s", name, json__type_name(o));
 		json_object_put(o);
 		return NULL;
 	}
@@ -394,40 +362,6 @@ int config__parse(const char *name, const char *text, size_t len, struct kage_co
 	}
 	json_object_put(o);
 	return ret < 0 ? ret : check_bounds(name, c, err);
-}
-
-static int read_fd(int fd, const char *name, char **buf, size_t *len, struct err **err)
-{
-	_cleanup_free_ char *data = NULL;
-	size_t got = 0;
-	struct stat st;
-	ssize_t n;
-
-	if (fstat(fd, &st) < 0)
-		return err_errno(err, "stat %s", name);
-	if (!S_ISREG(st.st_mode))
-		return err_msg(err, "%s: not a regular file", name);
-	if (st.st_size > CONFIG_MAX_SIZE)
-		return err_msg(err, "%s: %lld bytes is larger than the %u-byte limit", name,
-			       (long long)st.st_size, CONFIG_MAX_SIZE);
-	data = malloc(CONFIG_MAX_SIZE + 1);
-	if (!data)
-		return err_errno(err, "%s: allocate", name);
-	while (got <= CONFIG_MAX_SIZE) {
-		n = read(fd, data + got, CONFIG_MAX_SIZE + 1 - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return err_errno(err, "read %s", name);
-		if (n == 0)
-			break;
-		got += n;
-	}
-	if (got > CONFIG_MAX_SIZE)
-		return err_msg(err, "%s: grew past the %u-byte limit", name, CONFIG_MAX_SIZE);
-	*buf = TAKE_PTR(data);
-	*len = got;
-	return 0;
 }
 
 /* Picks the file: the first named link wins even if it is missing (that is an error). */
@@ -465,7 +399,8 @@ int config__load_from(const struct config_sources *src, struct kage_config *c, s
 		err_errno(err, "kage config: open %s (from %s)", path, config__origin_name(origin));
 		goto fail;
 	}
-	if (read_fd(fd, path, &buf, &len, err) < 0 || config__parse(path, buf, len, c, err) < 0) {
+	if (file__read_fd(fd, path, CONFIG_MAX_SIZE, &buf, &len, err) < 0 ||
+	    config__parse(path, buf, len, c, err) < 0) {
 		err_prefix(err, "kage config");
 		goto fail;
 	}
@@ -559,195 +494,4 @@ int config__to_json(const struct kage_config *c, struct json_object **out, struc
 	}
 	*out = root;
 	return 0;
-}
-
-void config__sandbox_defaults(const struct kage_config *c, struct sandbox_settings *out)
-{
-	out->vcpus = c->default_vcpus;
-	out->memory_mib = c->default_memory_mib;
-	out->fs_cache = c->fs_cache;
-	out->share_policy = c->share_policy;
-	out->kernel_params = c->kernel_params;
-	out->rootfs_block = NULL;
-	out->rootfs_fstype = CONFIG_ROOTFS_FSTYPE_DEFAULT;
-	out->rootfs_options = NULL;
-	out->seccomp = c->seccomp;
-}
-
-/* Reads a decimal number with nothing around it: "4", never "+4", " 4" or "4k". */
-static bool parse_decimal(const char *s, uint64_t max, uint64_t *out)
-{
-	uint64_t v = 0;
-
-	if (!*s)
-		return false;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9' || v > (max - (*s - '0')) / 10)
-			return false;
-		v = v * 10 + (*s - '0');
-	}
-	*out = v;
-	return true;
-}
-
-int config__cpuset_count(const char *list, unsigned int *count, struct err **err)
-{
-	unsigned char seen[CONFIG_CPUSET_MAX / 8] = { 0 };
-	const char *p = list;
-	unsigned int n = 0;
-
-	while (*p) {
-		char item[32];
-		size_t len = strcspn(p, ",");
-		uint64_t lo, hi;
-		char *dash;
-
-		if (len == 0 || len >= sizeof(item))
-			goto bad;
-		memcpy(item, p, len);
-		item[len] = 0;
-		dash = strchr(item, '-');
-		if (dash)
-			*dash = 0;
-		if (!parse_decimal(item, CONFIG_CPUSET_MAX - 1, &lo) ||
-		    !parse_decimal(dash ? dash + 1 : item, CONFIG_CPUSET_MAX - 1, &hi) || hi < lo)
-			goto bad;
-		for (uint64_t cpu = lo; cpu <= hi; cpu++) {
-			if (!(seen[cpu / 8] & (1u << (cpu % 8))))
-				n++;
-			seen[cpu / 8] |= 1u << (cpu % 8);
-		}
-		p += len;
-		if (*p == ',' && !*++p)
-			goto bad;
-	}
-	*count = n;
-	return 0;
-bad:
-	return err_msg(err, "cpuset '%s' is not a list of CPUs such as 0-3,7", list);
-}
-
-static unsigned int clamp_max(unsigned int v, unsigned int max, const char *what)
-{
-	if (v <= max)
-		return v;
-	pr_warn("the container's %s asks for %u, more than the configured maximum %u: using %u",
-		what, v, max, max);
-	return max;
-}
-
-int config__apply_resources(const struct kage_config *c, const struct oci_resources *res,
-			    struct sandbox_settings *out, struct err **err)
-{
-	uint64_t period, mib;
-	unsigned int cpus = 0;
-
-	if (res->has_mem_limit && res->mem_limit > 0) {
-		mib = ((uint64_t)res->mem_limit + (1u << 20) - 1) >> 20;
-		if (mib < CONFIG_MIN_MEMORY_MIB)
-			mib = CONFIG_MIN_MEMORY_MIB;
-		out->memory_mib = clamp_max(mib > UINT32_MAX ? UINT32_MAX : mib,
-					    c->max_memory_mib, "memory limit (MiB)");
-	}
-	period = res->has_cpu_period && res->cpu_period ? res->cpu_period :
-							  CONFIG_CFS_PERIOD_DEFAULT;
-	if (res->has_cpu_quota && res->cpu_quota > 0) {
-		uint64_t v = ((uint64_t)res->cpu_quota + period - 1) / period;
-
-		cpus = v > UINT32_MAX ? UINT32_MAX : v;
-	} else if (res->cpu_cpus && res->cpu_cpus[0]) {
-		if (config__cpuset_count(res->cpu_cpus, &cpus, err) < 0)
-			return err_prefix(err, "linux.resources.cpu.cpus");
-	}
-	if (cpus)
-		out->vcpus = clamp_max(cpus, c->max_vcpus, "CPU limit (vCPUs)");
-	return 0;
-}
-
-static bool allowed(const struct kage_config *c, const char *name)
-{
-	for (size_t i = 0; i < c->n_annotations_allowed; i++)
-		if (!strcmp(c->annotations_allowed[i], name))
-			return true;
-	return false;
-}
-
-static int apply_one(const struct kage_config *c, const struct oci_kv *kv,
-		     struct sandbox_settings *out, struct err **err)
-{
-	uint64_t v;
-	int fc;
-
-	if (!strcmp(kv->key, CONFIG_ANN_VCPUS)) {
-		if (!parse_decimal(kv->value, UINT32_MAX, &v) || v < 1 || v > c->max_vcpus)
-			return err_msg(err, "annotation %s: '%s' is not a number of vCPUs from 1 "
-				       "to max_vcpus (%u)", kv->key, kv->value, c->max_vcpus);
-		out->vcpus = v;
-	} else if (!strcmp(kv->key, CONFIG_ANN_MEMORY)) {
-		if (!parse_decimal(kv->value, UINT32_MAX, &v) || v < CONFIG_MIN_MEMORY_MIB ||
-		    v > c->max_memory_mib)
-			return err_msg(err, "annotation %s: '%s' is not a size in MiB from %u to "
-				       "max_memory_mib (%u)", kv->key, kv->value,
-				       CONFIG_MIN_MEMORY_MIB, c->max_memory_mib);
-		out->memory_mib = v;
-	} else if (!strcmp(kv->key, CONFIG_ANN_ROOTFS_BLOCK)) {
-		if (kv->value[0] != '/')
-			return err_msg(err, "annotation %s: '%s' is not an absolute path", kv->key,
-				       kv->value);
-		out->rootfs_block = kv->value;
-	} else if (!strcmp(kv->key, CONFIG_ANN_ROOTFS_FSTYPE)) {
-		/* a filesystem's name as /proc/filesystems lists it */
-		if (!kv->value[0] || strspn(kv->value, "abcdefghijklmnopqrstuvwxyz0123456789_.") !=
-					     strlen(kv->value) || strlen(kv->value) > 32)
-			return err_msg(err, "annotation %s: '%s' is not a filesystem type such as "
-				       "ext4", kv->key, kv->value);
-		out->rootfs_fstype = kv->value;
-	} else if (!strcmp(kv->key, CONFIG_ANN_ROOTFS_OPTIONS)) {
-		out->rootfs_options = kv->value;
-	} else {
-		fc = find_name(fs_cache_names, ARRAY_SIZE(fs_cache_names), kv->value);
-		if (fc < 0)
-			return err_msg(err, "annotation %s: '%s' is not none, auto or always",
-				       kv->key, kv->value);
-		out->fs_cache = fc;
-	}
-	return 0;
-}
-
-int config__apply_annotations(const struct kage_config *c, const struct oci_kv *ann, size_t n,
-			      struct sandbox_settings *out, struct err **err)
-{
-	for (size_t i = 0; i < n; i++) {
-		const struct oci_kv *kv = &ann[i];
-
-		if (strncmp(kv->key, "io.kage.", 8))
-			continue;
-		if (find_name(known_annotations, ARRAY_SIZE(known_annotations), kv->key) < 0) {
-			pr_warn("annotation %s is not one kage knows: ignored", kv->key);
-			continue;
-		}
-		/* The host's admin decides what a container may size for itself. */
-		if (!allowed(c, kv->key)) {
-			pr_warn("annotation %s is not in annotations_allowed of the kage config: "
-				"ignored", kv->key);
-			continue;
-		}
-		if (apply_one(c, kv, out, err) < 0)
-			return -1;
-	}
-	if (!out->rootfs_block && (out->rootfs_options ||
-				   strcmp(out->rootfs_fstype, CONFIG_ROOTFS_FSTYPE_DEFAULT)))
-		pr_warn("annotations %s and %s apply only with %s: ignored",
-			CONFIG_ANN_ROOTFS_FSTYPE, CONFIG_ANN_ROOTFS_OPTIONS, CONFIG_ANN_ROOTFS_BLOCK);
-	return 0;
-}
-
-int config__sandbox(const struct kage_config *c, const struct oci_resources *res,
-		    const struct oci_kv *ann, size_t n, struct sandbox_settings *out,
-		    struct err **err)
-{
-	config__sandbox_defaults(c, out);
-	if (res && config__apply_resources(c, res, out, err) < 0)
-		return -1;
-	return config__apply_annotations(c, ann, n, out, err);
 }

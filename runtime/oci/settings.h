@@ -1,7 +1,7 @@
 /*
  * kage's own settings (not a bundle's config.json): a JSON file found through a chain
- * (--config, $KAGE_CONFIG, /etc/kage/config.json, built-in defaults), and the per-container
- * VM size worked out from them, the OCI resources and the io.kage.* annotations.
+ * (--config, $KAGE_CONFIG, /etc/kage/config.json, built-in defaults). A container's VM size
+ * is worked out from them in runtime/plan/sizing.h.
  */
 #ifndef KAGE_RUNTIME_OCI_SETTINGS_H
 #define KAGE_RUNTIME_OCI_SETTINGS_H
@@ -13,8 +13,6 @@
 
 struct err;
 struct json_object;
-struct oci_kv;
-struct oci_resources;
 
 #define CONFIG_SYSTEM_PATH "/etc/kage/config.json"
 #define CONFIG_ENV "KAGE_CONFIG"
@@ -41,7 +39,6 @@ struct oci_resources;
 #define CONFIG_ANN_ROOTFS_BLOCK "io.kage.rootfs.block"
 #define CONFIG_ANN_ROOTFS_FSTYPE "io.kage.rootfs.fstype"
 #define CONFIG_ANN_ROOTFS_OPTIONS "io.kage.rootfs.options"
-#define CONFIG_ROOTFS_FSTYPE_DEFAULT "ext4"
 
 /* How the guest caches files of the shared rootfs (virtio-fs cache= policy). */
 enum config_fs_cache { CONFIG_FS_CACHE_NONE, CONFIG_FS_CACHE_AUTO, CONFIG_FS_CACHE_ALWAYS };
@@ -99,20 +96,6 @@ struct config_sources {
 	const char *system_path;	/* read only if it exists; NULL skips it */
 };
 
-/* One container's VM, after config__sandbox(). kernel_params points into the config. */
-struct sandbox_settings {
-	unsigned int vcpus;
-	unsigned int memory_mib;
-	enum config_fs_cache fs_cache;
-	enum config_share_policy share_policy;	/* of the bind mounts' shares */
-	const char *kernel_params;
-	/* From the rootfs annotations; point into the spec. rootfs_block NULL: root.path. */
-	const char *rootfs_block;
-	const char *rootfs_fstype;
-	const char *rootfs_options;	/* comma-separated mount(8) words, or NULL */
-	enum config_seccomp seccomp;
-};
-
 /* The built-in defaults; max_vcpus is the number of online host CPUs. */
 int config__defaults(struct kage_config *c, struct err **err);
 /*
@@ -139,31 +122,9 @@ const char *config__key_name(enum config_key key);
 const char *config__fs_cache_name(enum config_fs_cache fc);
 const char *config__share_policy_name(enum config_share_policy p);
 const char *config__origin_name(enum config_origin origin);
-
-/*
- * A container's VM size. Precedence, lowest first: the config's defaults, then what the OCI
- * resources imply (config__apply_resources), then the allowed annotations
- * (config__apply_annotations). res may be NULL, ann may be NULL with n 0.
- */
-int config__sandbox(const struct kage_config *c, const struct oci_resources *res,
-		    const struct oci_kv *ann, size_t n, struct sandbox_settings *out,
-		    struct err **err);
-void config__sandbox_defaults(const struct kage_config *c, struct sandbox_settings *out);
-/*
- * Memory limit -> MiB rounded up, at least CONFIG_MIN_MEMORY_MIB; CPU quota/period -> their
- * ceiling in vCPUs, else the count of the cpuset's CPUs. Values above the config's maxima are
- * lowered to them with a warning; fields that say nothing leave out alone.
- */
-int config__apply_resources(const struct kage_config *c, const struct oci_resources *res,
-			    struct sandbox_settings *out, struct err **err);
-/*
- * io.kage.vcpus, io.kage.memory (MiB), io.kage.fs_cache and the io.kage.rootfs.* ones
- * override out when the config allows them (out then points into ann); a forbidden or unknown io.kage.* annotation is ignored with a warning, and a
- * malformed or out-of-range value of an allowed one is an error.
- */
-int config__apply_annotations(const struct kage_config *c, const struct oci_kv *ann, size_t n,
-			      struct sandbox_settings *out, struct err **err);
-/* The number of CPUs in a cpuset list such as "0-3,7"; <0 for a malformed list. */
-int config__cpuset_count(const char *list, unsigned int *count, struct err **err);
+/* The enum config_fs_cache a name ("none", "auto", "always") spells, or -1. */
+int config__fs_cache_from_name(const char *name);
+/* Whether name is one of the io.kage.* annotations above. */
+bool config__annotation_known(const char *name);
 
 #endif

@@ -4,16 +4,15 @@
  */
 #include "spec.h"
 
-#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../../lib/cleanup.h"
 #include "../../lib/err.h"
+#include "../../lib/file.h"
 #include "spec_json.h"
 
 static const char *const hook_keys[OCI_HOOK_NKINDS] = {
@@ -295,46 +294,6 @@ int oci_spec__resolve(struct oci_spec *s, const char *bundle_dir, struct err **e
 	return 0;
 }
 
-/* The whole file, refusing one past the cap before reading any of it. */
-static int read_config(int dirfd, char **buf, size_t *len, struct err **err)
-{
-	_cleanup_close_ int fd = openat(dirfd, "config.json", O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	_cleanup_free_ char *data = NULL;
-	struct stat st;
-	size_t got = 0, room;
-	ssize_t n;
-
-	if (fd < 0)
-		return err_errno(err, "open config.json");
-	if (fstat(fd, &st) < 0)
-		return err_errno(err, "stat config.json");
-	if (!S_ISREG(st.st_mode))
-		return err_msg(err, "config.json: not a regular file");
-	if (st.st_size > OCI_SPEC_MAX_SIZE)
-		return err_msg(err, "config.json: %lld bytes is larger than the %u-byte limit",
-			       (long long)st.st_size, OCI_SPEC_MAX_SIZE);
-	/* One byte of room shows a file that grew after fstat(): a writer is still at it. */
-	room = st.st_size + 1;
-	data = malloc(room);
-	if (!data)
-		return err_errno(err, "config.json: allocate");
-	while (got < room) {
-		n = read(fd, data + got, room - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return err_errno(err, "read config.json");
-		if (n == 0)
-			break;
-		got += n;
-	}
-	if (got == room)
-		return err_msg(err, "config.json: changed while being read");
-	*buf = TAKE_PTR(data);
-	*len = got;
-	return 0;
-}
-
 int oci_spec__load_from(const char *config_dir, const char *bundle_dir, struct oci_spec **out,
 			char **text, size_t *text_len, struct err **err)
 {
@@ -346,7 +305,8 @@ int oci_spec__load_from(const char *config_dir, const char *bundle_dir, struct o
 	*out = NULL;
 	if (dirfd < 0)
 		return err_errno(err, "bundle '%s'", config_dir);
-	if (read_config(dirfd, &buf, &len, err) < 0 || oci_spec__parse(buf, len, &s, err) < 0)
+	if (file__read_at(dirfd, "config.json", OCI_SPEC_MAX_SIZE, &buf, &len, err) < 0 ||
+	    oci_spec__parse(buf, len, &s, err) < 0)
 		return err_prefix(err, "bundle '%s'", config_dir);
 	if (oci_spec__resolve(s, bundle_dir, err) < 0) {
 		oci_spec__free(s);

@@ -1,6 +1,6 @@
 /*
- * The config.json parser's reading layer: the hostile-input checks around json-c, then typed
- * reads whose every error names the JSON path it came from.
+ * The config.json parser's reading layer: the limits its text is parsed under (lib/wire/json.c
+ * checks them), then typed reads whose every error names the JSON path it came from.
  */
 #include "spec_json.h"
 
@@ -11,16 +11,19 @@
 
 #include "../../lib/cleanup.h"
 #include "../../lib/err.h"
-#include "../../lib/frame.h"
+#include "../../lib/wire/json.h"
 
-/* The deepest real spec is 7 levels (linux.seccomp.syscalls[].args[]); room for extensions. */
-#define OCI_JSON_DEPTH 64
-/*
- * json-c spends ~750 bytes on an empty object, so 4 MiB of "{}," would cost a gigabyte: the
- * values are counted before parsing.
- */
-#define OCI_JSON_MAX_CONTAINERS 65536
-#define OCI_JSON_MAX_VALUES 262144
+static const struct json_limits oci_json_limits = {
+	.max_size = OCI_SPEC_MAX_SIZE,
+	/* The deepest real spec is 7 levels (linux.seccomp.syscalls[].args[]); room for more. */
+	.max_depth = 64,
+	/*
+	 * json-c spends ~750 bytes on an empty object, so 4 MiB of "{}," would cost a gigabyte:
+	 * the values are counted before parsing.
+	 */
+	.max_containers = 65536,
+	.max_values = 262144,
+};
 
 int oci_name__find(const struct oci_name *t, size_t n, const char *name)
 {
@@ -69,140 +72,15 @@ int oci_fail(struct err **err, const char *path, const char *fmt, ...)
 	return err_msg(err, "config.json: %s: %s", path, msg ? msg : "invalid");
 }
 
-/* 1-based line and column of byte off, for messages about the raw text. */
-static void position(const char *text, size_t off, size_t *line, size_t *col)
-{
-	const char *nl;
-
-	*line = 1;
-	*col = off + 1;
-	for (const char *p = text; (nl = memchr(p, '\n', text + off - p)); p = nl + 1) {
-		(*line)++;
-		*col = text + off - nl;
-	}
-}
-
-static __attribute__((format(printf, 4, 5))) int scan_fail(const char *text, size_t off,
-							  struct err **err, const char *fmt, ...)
-{
-	_cleanup_free_ char *what = NULL;
-	size_t line, col;
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vasprintf(&what, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		what = NULL;
-	position(text, off, &line, &col);
-	return err_msg(err, "config.json: line %zu, column %zu: %s", line, col,
-		       what ? what : "invalid");
-}
-
-/*
- * One pass over the raw text before json-c sees it. It bounds the number of values (json-c
- * spends ~750 bytes on an empty object, ~70 on a number), refuses NUL, raw or escaped, and
- * finds where the top-level value ends. json-c would cut an object key at an escaped NUL
- * without telling us, so one key could silently become another; it takes 'single-quoted'
- * strings even in strict mode, which would make this scan and json-c disagree on where
- * strings are; and its strict mode reports trailing data as a bare syntax error.
- */
-static int prescan(const char *text, size_t len, size_t *top_end, struct err **err)
-{
-	size_t containers = 0, values = 0, depth = 0;
-	bool in_str = false;
-
-	*top_end = len;
-	for (size_t i = 0; i < len; i++) {
-		char c = text[i];
-
-		if (c == '\0')
-			return scan_fail(text, i, err, "NUL byte");
-		if (in_str) {
-			if (c == '"') {
-				in_str = false;
-			} else if (c == '\\' && i + 1 < len) {
-				if (len - i >= 6 && !memcmp(text + i + 1, "u0000", 5))
-					return scan_fail(text, i, err,
-							 "strings must not contain NUL (\\u0000)");
-				i++;
-			}
-			continue;
-		}
-		if (c == '"') {
-			in_str = true;
-		} else if (c == '\'') {
-			return scan_fail(text, i, err, "strings take double quotes");
-		} else if (c == '{' || c == '[') {
-			if (++containers > OCI_JSON_MAX_CONTAINERS)
-				return scan_fail(text, i, err, "more than %d objects and arrays",
-						 OCI_JSON_MAX_CONTAINERS);
-			depth++;
-		} else if (c == '}' || c == ']') {
-			if (depth && --depth == 0 && *top_end == len)
-				*top_end = i + 1;
-		}
-		if ((c == ',' || c == '{' || c == '[') && ++values > OCI_JSON_MAX_VALUES)
-			return scan_fail(text, i, err, "more than %d values",
-					 OCI_JSON_MAX_VALUES);
-	}
-	return 0;
-}
-
 int oci_json__parse(const char *text, size_t len, struct json_object **out, struct err **err)
 {
-	struct json_tokener *tok;
-	struct json_object *o;
-	enum json_tokener_error jerr;
-	size_t end, top_end, line, col;
-
-	*out = NULL;
-	if (len > OCI_SPEC_MAX_SIZE)
-		return err_msg(err, "config.json: %zu bytes is larger than the %u-byte limit", len,
-			       OCI_SPEC_MAX_SIZE);
-	if (json__only_space(text, len))
-		return err_msg(err, "config.json: empty");
-	if (prescan(text, len, &top_end, err) < 0)
+	if (json__parse("config.json", text, len, &oci_json_limits, out, err) < 0)
 		return -1;
-	if (!json__only_space(text + top_end, len - top_end)) {
-		while (json__only_space(text + top_end, 1))
-			top_end++;
-		return scan_fail(text, top_end, err, "trailing data after the JSON object");
-	}
-
-	tok = json_tokener_new_ex(OCI_JSON_DEPTH);
-	if (!tok)
-		return err_errno(err, "config.json: allocate the JSON parser");
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-	o = json_tokener_parse_ex(tok, text, top_end);
-	jerr = json_tokener_get_error(tok);
-	end = json_tokener_get_parse_end(tok);
-	/* A bare scalar is complete only once the parser sees the end: hand it the NUL. */
-	if (!o && jerr == json_tokener_continue) {
-		o = json_tokener_parse_ex(tok, "", 1);
-		jerr = json_tokener_get_error(tok);
-	}
-	json_tokener_free(tok);
-	if (end > top_end)
-		end = top_end;
-
-	if (!o && jerr != json_tokener_success) {
-		position(text, end, &line, &col);
-		return err_msg(err, "config.json: not valid JSON at line %zu, column %zu: %s", line,
-			       col, json_tokener_error_desc(jerr));
-	}
-	/* Only if json-c and prescan() disagree on where the value ends: refuse, never guess. */
-	if (!json__only_space(text + end, top_end - end)) {
-		json_object_put(o);
-		return scan_fail(text, end, err, "trailing data after the JSON object");
-	}
-	if (!json_object_is_type(o, json_type_object)) {
-		json_object_put(o);
-		return err_msg(err, "config.json: must be a JSON object");
-	}
-	*out = o;
-	return 0;
+	if (json_object_is_type(*out, json_type_object))
+		return 0;
+	json_object_put(*out);
+	*out = NULL;
+	return err_msg(err, "config.json: must be a JSON object");
 }
 
 struct json_object *oci_get(struct json_object *obj, const char *key)
@@ -229,7 +107,7 @@ int oci_val_str(struct json_object *v, const char *path, char **out, struct err 
 	if (!json_object_is_type(v, json_type_string))
 		return oci_fail(err, path, "must be a string");
 	s = json_object_get_string(v);
-	/* prescan() already refused \u0000; this guards against a json-c that decodes otherwise */
+	/* json__parse() refused \u0000; this guards against a json-c that decodes otherwise */
 	if (strlen(s) != (size_t)json_object_get_string_len(v))
 		return oci_fail(err, path, "must not contain NUL");
 	copy = strdup(s);

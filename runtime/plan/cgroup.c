@@ -11,7 +11,7 @@
 
 #include "../../lib/cleanup.h"
 #include "../../lib/err.h"
-#include "../oci/settings.h"
+#include "sizing.h"
 #include "plan.h"
 #include "../oci/spec.h"
 
@@ -175,7 +175,7 @@ static void add_rule(struct json_object *a, const struct oci_device_rule *r, cha
  * A rule naming one block device that the VM got as a disk names the guest's number for it
  * (what the container opens); 0 and the rule's own numbers otherwise.
  */
-static int guest_number(int ctl, const struct oci_spec *s, const struct vm_opts *o,
+static int guest_number(int ctl, const struct oci_spec *s, const struct vm_plan *o,
 			const struct oci_device_rule *r, int64_t *major, int64_t *minor,
 			struct err **err)
 {
@@ -192,7 +192,7 @@ static int guest_number(int ctl, const struct oci_spec *s, const struct vm_opts 
 	return 0;
 }
 
-int oci_guest__device_rules(int ctl, const struct oci_spec *s, const struct vm_opts *o,
+int oci_guest__device_rules(int ctl, const struct oci_spec *s, const struct vm_plan *o,
 			    struct json_object **out, struct err **err)
 {
 	const struct oci_resources *r = &s->linux_.resources;

@@ -17,7 +17,7 @@
 #include "../../lib/cleanup.h"
 #include "../../lib/log.h"
 #include "../agent/client.h"
-#include "../oci/settings.h"
+#include "sizing.h"
 #include "plan.h"
 #include "../oci/spec.h"
 #include "../machine/vm_plan.h"
@@ -112,7 +112,7 @@ static int host_node(int64_t major, int64_t minor, char *buf, size_t size, struc
 	return 0;
 }
 
-static struct vm_disk *new_disk(struct vm_opts *o, struct err **err)
+static struct vm_disk *new_disk(struct vm_plan *o, struct err **err)
 {
 	if (o->nr_disks == VM_DISKS_MAX) {
 		err_msg(err, "more than %d disks (a block rootfs and the block devices in "
@@ -123,7 +123,7 @@ static struct vm_disk *new_disk(struct vm_opts *o, struct err **err)
 	return &o->disks[o->nr_disks++];
 }
 
-static int plan_device(const struct oci_spec *s, size_t i, struct vm_opts *o, struct err **err)
+static int plan_device(const struct oci_spec *s, size_t i, struct vm_plan *o, struct err **err)
 {
 	const struct oci_device *dev = &s->linux_.devices[i];
 	char node[4096];
@@ -134,10 +134,9 @@ static int plan_device(const struct oci_spec *s, size_t i, struct vm_opts *o, st
 	d = new_disk(o, err);
 	if (!d)
 		return -1;
-	/* The path lives as long as o: kept in o's copies, freed by vm_devices__free. */
-	d->path = o->arg_copies[o->nr_arg_copies++] = strdup(node);
+	d->path = vm_plan__keep(o, node, err);
 	if (!d->path)
-		return err_errno(err, "linux.devices %s", dev->path);
+		return err_prefix(err, "linux.devices %s", dev->path);
 	d->readonly = !writable(s, dev->major, dev->minor);
 	device_serial(i, d->serial, sizeof(d->serial));
 	pr_debug("%s: host block device %s as a %s disk", dev->path, node,
@@ -146,7 +145,7 @@ static int plan_device(const struct oci_spec *s, size_t i, struct vm_opts *o, st
 }
 
 int oci_guest__plan_disks(const struct oci_spec *s, const struct sandbox_settings *st,
-			  struct vm_opts *o, struct err **err)
+			  struct vm_plan *o, struct err **err)
 {
 	size_t skipped = 0;
 
@@ -181,7 +180,7 @@ int oci_guest__plan_disks(const struct oci_spec *s, const struct sandbox_setting
 	return 0;
 }
 
-bool oci_guest__root_is_disk(const struct vm_opts *o)
+bool oci_guest__root_is_disk(const struct vm_plan *o)
 {
 	return o->nr_disks && !strcmp(o->disks[0].serial, ROOT_SERIAL);
 }
@@ -217,17 +216,16 @@ int oci_guest__mount_root_disk(int ctl, const struct oci_spec *s,
 	if (s->root.readonly)
 		json_object_array_add(opts, json_object_new_string("ro"));
 	req = json_object_new_object();
-	json_object_object_add(req, "op", json_object_new_string("mount"));
 	json_object_object_add(req, "source", json_object_new_string(device));
 	json_object_object_add(req, "target", json_object_new_string(OCI_GUEST_ROOT));
 	json_object_object_add(req, "type", json_object_new_string(st->rootfs_fstype));
 	json_object_object_add(req, "options", opts);
-	if (agent__simple(ctl, req, err) < 0)
+	if (agent__mount(ctl, req, err) < 0)
 		return err_prefix(err, "rootfs %s (%s)", st->rootfs_block, st->rootfs_fstype);
 	return 0;
 }
 
-int oci_guest__device_number(int ctl, const struct vm_opts *o, size_t i, int64_t *major,
+int oci_guest__device_number(int ctl, const struct vm_plan *o, size_t i, int64_t *major,
 			     int64_t *minor, struct err **err)
 {
 	char serial[sizeof(o->disks[0].serial)], device[64];

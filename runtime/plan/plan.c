@@ -13,7 +13,7 @@
 #include "../../lib/cleanup.h"
 #include "../../lib/log.h"
 #include "../agent/client.h"
-#include "../oci/settings.h"
+#include "sizing.h"
 #include "../oci/spec.h"
 #include "../machine/vm_plan.h"
 
@@ -48,13 +48,13 @@ bool oci_guest__is_ro(const struct oci_mount *m)
 }
 
 /* Share 0 is the rootfs, unless the rootfs is a disk: then the bind mounts' start at 0. */
-static unsigned int first_bind_share(const struct vm_opts *o)
+static unsigned int first_bind_share(const struct vm_plan *o)
 {
 	return o->nr_shares && o->shares[0].guest_path ? 1 : 0;
 }
 
 /* Index of the bind mounts' share of host directory dir (a directory of files when files). */
-static int find_share(const struct vm_opts *o, const char *dir, bool files)
+static int find_share(const struct vm_plan *o, const char *dir, bool files)
 {
 	for (unsigned int i = first_bind_share(o); i < o->nr_shares; i++)
 		if (o->shares[i].files == files && !strcmp(o->shares[i].host_path, dir))
@@ -63,7 +63,7 @@ static int find_share(const struct vm_opts *o, const char *dir, bool files)
 }
 
 /* The share like `want`, added when new; a rw use makes it rw. */
-static int share_for(struct vm_opts *o, const struct vm_share *want, struct err **err)
+static int share_for(struct vm_plan *o, const struct vm_share *want, struct err **err)
 {
 	int i = find_share(o, want->host_path, want->files);
 
@@ -74,12 +74,10 @@ static int share_for(struct vm_opts *o, const struct vm_share *want, struct err 
 	if (o->nr_shares == VM_SHARES_MAX)
 		return err_msg(err, "more than %d host directories to share (rootfs and bind "
 			       "mounts)", VM_SHARES_MAX);
-	/* The path lives as long as o: kept in o's copies, freed by vm_devices__free. */
-	char *copy = strdup(want->host_path);
+	char *copy = vm_plan__keep(o, want->host_path, err);
 
 	if (!copy)
-		return err_errno(err, "share");
-	o->arg_copies[o->nr_arg_copies++] = copy;
+		return err_prefix(err, "share");
 	o->shares[o->nr_shares] = *want;
 	o->shares[o->nr_shares].host_path = copy;
 	o->shares[o->nr_shares].guest_path = NULL;
@@ -91,7 +89,7 @@ static int share_for(struct vm_opts *o, const struct vm_share *want, struct err 
  * is bound into the sandbox's directory of files (files.c) for its mode, and that
  * directory is the share: the guest never sees the file's own directory.
  */
-static int bind_share(struct vm_opts *o, const struct oci_mount *m, const char *files,
+static int bind_share(struct vm_plan *o, const struct oci_mount *m, const char *files,
 		      const struct vm_share *like, struct err **err)
 {
 	struct vm_share sh = *like;
@@ -118,10 +116,10 @@ static int bind_share(struct vm_opts *o, const struct oci_mount *m, const char *
 }
 
 int oci_guest__plan(const struct oci_spec *s, const struct sandbox_settings *st, int cache,
-		    const char *files, struct vm_opts *o, struct err **err)
+		    const char *files, struct vm_plan *o, struct err **err)
 {
 	struct vm_share bind = { .cache = cache,
-				 .policy = vm_devices__fs_policy(st->share_policy) };
+				 .policy = vm_plan__fs_policy(st->share_policy) };
 	struct stat sb;
 
 	if (oci_guest__plan_disks(s, st, o, err) < 0)
@@ -156,19 +154,11 @@ static struct json_object *strings(char *const *v, size_t n)
 	return a;
 }
 
-static struct json_object *op(const char *name)
-{
-	struct json_object *req = json_object_new_object();
-
-	json_object_object_add(req, "op", json_object_new_string(name));
-	return req;
-}
-
 /* A mount of the agent's: target inside root when root is given, else a guest path. */
 static int mount_req(int ctl, const char *root, const char *source, const char *target,
 		     const char *type, struct json_object *options, struct err **err)
 {
-	struct json_object *req = op("mount");
+	struct json_object *req = json_object_new_object();
 
 	if (root)
 		json_object_object_add(req, "root", json_object_new_string(root));
@@ -177,7 +167,7 @@ static int mount_req(int ctl, const char *root, const char *source, const char *
 	json_object_object_add(req, "type", json_object_new_string(type));
 	if (options)
 		json_object_object_add(req, "options", options);
-	return agent__simple(ctl, req, err);
+	return agent__mount(ctl, req, err);
 }
 
 static void share_mountpoint(unsigned int i, char *buf, size_t size)
@@ -186,7 +176,7 @@ static void share_mountpoint(unsigned int i, char *buf, size_t size)
 }
 
 static int mount_shares(int ctl, const struct oci_spec *s, const struct sandbox_settings *st,
-			const struct vm_opts *o, struct err **err)
+			const struct vm_plan *o, struct err **err)
 {
 	char tag[16], where[64];
 	const char *ro[] = { "ro" };
@@ -196,12 +186,12 @@ static int mount_shares(int ctl, const struct oci_spec *s, const struct sandbox_
 			return -1;
 	} else {
 		/* Writable until the spec's mounts have their mountpoints (read-only comes last). */
-		vm_devices__share_tag(0, tag, sizeof(tag));
+		vm_plan__share_tag(0, tag, sizeof(tag));
 		if (mount_req(ctl, NULL, tag, OCI_GUEST_ROOT, "virtiofs", NULL, err) < 0)
 			return err_prefix(err, "rootfs");
 	}
 	for (unsigned int i = first_bind_share(o); i < o->nr_shares; i++) {
-		vm_devices__share_tag(i, tag, sizeof(tag));
+		vm_plan__share_tag(i, tag, sizeof(tag));
 		share_mountpoint(i, where, sizeof(where));
 		if (mount_req(ctl, NULL, tag, where, "virtiofs",
 			      o->shares[i].readonly ? strings((char **)ro, 1) : NULL, err) < 0)
@@ -211,7 +201,7 @@ static int mount_shares(int ctl, const struct oci_spec *s, const struct sandbox_
 }
 
 /* The share of bound files for mode ro, or -1. */
-static int files_share(const struct vm_opts *o, bool ro)
+static int files_share(const struct vm_plan *o, bool ro)
 {
 	for (unsigned int i = first_bind_share(o); i < o->nr_shares; i++)
 		if (o->shares[i].files && o->shares[i].readonly == ro)
@@ -223,7 +213,7 @@ static int files_share(const struct vm_opts *o, bool ro)
  * The guest path a bind mount comes from: its directory's share, or the file's entry in the
  * share of bound files for its mode.
  */
-static int bind_source(const struct oci_mount *m, const struct vm_opts *o, char *buf,
+static int bind_source(const struct oci_mount *m, const struct vm_plan *o, char *buf,
 		       size_t size, struct err **err)
 {
 	char mp[64], name[32];
@@ -248,7 +238,7 @@ static int bind_source(const struct oci_mount *m, const struct vm_opts *o, char 
 	return 0;
 }
 
-static int spec_mount(int ctl, const struct oci_mount *m, const struct vm_opts *o,
+static int spec_mount(int ctl, const struct oci_mount *m, const struct vm_plan *o,
 		      struct err **err)
 {
 	struct json_object *opts = json_object_new_array();
@@ -277,7 +267,7 @@ static int spec_mount(int ctl, const struct oci_mount *m, const struct vm_opts *
  * runc's default devices when /dev is a fresh filesystem, and the spec's own. A block device
  * given to the VM as a disk gets the number the guest gave that disk, at the spec's path.
  */
-static int devices(int ctl, const struct oci_spec *s, const struct vm_opts *o,
+static int devices(int ctl, const struct oci_spec *s, const struct vm_plan *o,
 		   struct err **err)
 {
 	bool fresh_dev = false;
@@ -286,11 +276,11 @@ static int devices(int ctl, const struct oci_spec *s, const struct vm_opts *o,
 		if (!strcmp(s->mounts[i].destination, "/dev"))
 			fresh_dev = !oci_guest__is_bind(&s->mounts[i]);
 	if (fresh_dev) {
-		struct json_object *req = op("mknod");
+		struct json_object *req = json_object_new_object();
 
 		json_object_object_add(req, "root", json_object_new_string(OCI_GUEST_ROOT));
 		json_object_object_add(req, "defaults", json_object_new_boolean(1));
-		if (agent__simple(ctl, req, err) < 0)
+		if (agent__mknod(ctl, req, err) < 0)
 			return err_prefix(err, "default devices");
 	}
 	for (size_t i = 0; s->has_linux && i < s->linux_.n_devices; i++) {
@@ -302,7 +292,7 @@ static int devices(int ctl, const struct oci_spec *s, const struct vm_opts *o,
 		if (d->type == 'b' &&
 		    oci_guest__device_number(ctl, o, i, &major, &minor, err) < 0)
 			return err_prefix(err, "device %s", d->path);
-		req = op("mknod");
+		req = json_object_new_object();
 
 		json_object_object_add(req, "root", json_object_new_string(OCI_GUEST_ROOT));
 		json_object_object_add(req, "path", json_object_new_string(d->path));
@@ -317,7 +307,7 @@ static int devices(int ctl, const struct oci_spec *s, const struct vm_opts *o,
 			json_object_object_add(req, "uid", json_object_new_int64(d->uid));
 		if (d->has_gid)
 			json_object_object_add(req, "gid", json_object_new_int64(d->gid));
-		if (agent__simple(ctl, req, err) < 0)
+		if (agent__mknod(ctl, req, err) < 0)
 			return err_prefix(err, "device %s", d->path);
 	}
 	return 0;
@@ -326,32 +316,23 @@ static int devices(int ctl, const struct oci_spec *s, const struct vm_opts *o,
 /* hostname, domainname and sysctls: the guest is the container's, so they are global there. */
 static int settings(int ctl, const struct oci_spec *s, struct err **err)
 {
-	if (s->hostname || s->domainname) {
-		struct json_object *req = op("hostname");
-
-		if (s->hostname)
-			json_object_object_add(req, "hostname", json_object_new_string(s->hostname));
-		if (s->domainname)
-			json_object_object_add(req, "domainname",
-					       json_object_new_string(s->domainname));
-		if (agent__simple(ctl, req, err) < 0)
-			return -1;
-	}
+	if ((s->hostname || s->domainname) &&
+	    agent__hostname(ctl, s->hostname, s->domainname, err) < 0)
+		return -1;
 	if (s->has_linux && s->linux_.n_sysctl) {
-		struct json_object *req = op("sysctl"), *m = json_object_new_object();
+		struct json_object *m = json_object_new_object();
 
 		for (size_t i = 0; i < s->linux_.n_sysctl; i++)
 			json_object_object_add(m, s->linux_.sysctl[i].key,
 					       json_object_new_string(s->linux_.sysctl[i].value));
-		json_object_object_add(req, "sysctl", m);
-		if (agent__simple(ctl, req, err) < 0)
+		if (agent__sysctl(ctl, m, err) < 0)
 			return -1;
 	}
 	return 0;
 }
 
 int oci_guest__setup(int ctl, const struct oci_spec *s, const struct sandbox_settings *st,
-		     const struct vm_opts *o, struct err **err)
+		     const struct vm_plan *o, struct err **err)
 {
 	if (mount_shares(ctl, s, st, o, err) < 0)
 		return -1;
@@ -457,7 +438,7 @@ struct json_object *oci_guest__create_request(const struct oci_process *p,
 					      const struct oci_spec *init_of, const char *join,
 					      bool want_stdin)
 {
-	struct json_object *req = op("create"), *a;
+	struct json_object *req = json_object_new_object(), *a;
 	bool init = init_of != NULL;
 
 	json_object_object_add(req, "args", strings(p->args.v, p->args.n));

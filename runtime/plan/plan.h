@@ -19,7 +19,7 @@ struct oci_spec;
 struct oci_process;
 struct oci_seccomp;
 struct sandbox_settings;
-struct vm_opts;
+struct vm_plan;
 
 /* Where the container's rootfs is mounted in the guest, before its init pivots into it. */
 #define OCI_GUEST_ROOT "/run/kage/root"
@@ -31,7 +31,7 @@ struct vm_opts;
  * two shares, files/ro and files/rw (files: a directory oci_guest__share_files fills).
  */
 int oci_guest__plan(const struct oci_spec *s, const struct sandbox_settings *st, int cache,
-		    const char *files, struct vm_opts *o, struct err **err);
+		    const char *files, struct vm_plan *o, struct err **err);
 /* Whether m is a bind mount, and whether its options make it read-only. */
 bool oci_guest__is_bind(const struct oci_mount *m);
 bool oci_guest__is_ro(const struct oci_mount *m);
@@ -50,19 +50,19 @@ int oci_guest__file_entry(const char *dir, const char *source, char *name, size_
 			  struct err **err);
 /* Over the agent control connection ctl: mounts, devices, hostname, sysctls. */
 int oci_guest__setup(int ctl, const struct oci_spec *s, const struct sandbox_settings *st,
-		     const struct vm_opts *o, struct err **err);
+		     const struct vm_plan *o, struct err **err);
 
 /* disks.c: the disks of oci_guest__plan and their part of oci_guest__setup. */
 int oci_guest__plan_disks(const struct oci_spec *s, const struct sandbox_settings *st,
-			  struct vm_opts *o, struct err **err);
+			  struct vm_plan *o, struct err **err);
 /* Whether o's first disk is the container's root. */
-bool oci_guest__root_is_disk(const struct vm_opts *o);
+bool oci_guest__root_is_disk(const struct vm_plan *o);
 /* Mounts the root disk at OCI_GUEST_ROOT with st's type and options (ro for a ro root). */
 int oci_guest__mount_root_disk(int ctl, const struct oci_spec *s,
 			       const struct sandbox_settings *st, struct err **err);
 /* For linux.devices[i] given to the VM as a disk: 1 and the guest's number for it; 0 when
  * it is not a disk of o's. */
-int oci_guest__device_number(int ctl, const struct vm_opts *o, size_t i, int64_t *major,
+int oci_guest__device_number(int ctl, const struct vm_plan *o, size_t i, int64_t *major,
 			     int64_t *minor, struct err **err);
 /*
  * The agent's create request for p, run in the container's root under seccomp filter sc
@@ -87,7 +87,7 @@ void oci_guest__user_namespace(struct json_object *req, const struct oci_spec *s
  * default devices allowed after them, a block device the VM got as a disk under the guest's
  * number for it (over ctl); *out NULL when the spec has no rules.
  */
-int oci_guest__device_rules(int ctl, const struct oci_spec *s, const struct vm_opts *o,
+int oci_guest__device_rules(int ctl, const struct oci_spec *s, const struct vm_plan *o,
 			    struct json_object **out, struct err **err);
 /* Mappings without a user namespace, or one without mappings: refused, naming the field. */
 int oci_guest__check_user(const struct oci_spec *s, struct err **err);

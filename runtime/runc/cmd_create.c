@@ -74,7 +74,7 @@ unknown:
 		return err_msg(err, "%s: want exactly one container id (kage %s [options] ID)",
 			       argv[0], argv[0]);
 	co->id = argv[optind];
-	vm_cli__embedded_images(&co->base);
+	vm_plan__embedded_images(&co->base);
 	return optind;
 }
 

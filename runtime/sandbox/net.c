@@ -18,7 +18,7 @@
 #include "../../devices/net/net.h"
 #include "../../lib/cleanup.h"
 #include "../../lib/log.h"
-#include "../../lib/netlink.h"
+#include "../../lib/wire/netlink.h"
 #include "../../lib/thread_role.h"
 #include "../agent/client.h"
 #include "../agent/link.h"
@@ -69,7 +69,7 @@ static void card_mac(const char *id, uint8_t mac[6])
 }
 
 int sandbox_net__prepare(struct sandbox_net *sn, const struct oci_spec *s, const char *id,
-			 const char *vsock_path, struct vm_opts *o, struct err **err)
+			 const char *vsock_path, struct vm_plan *o, struct err **err)
 {
 	int fd;
 
@@ -129,15 +129,11 @@ static void describe(struct json_object *req, const struct net_iface *i)
 static int ask_agent(const struct agent_link *link, struct json_object *req, struct err **err)
 {
 	_cleanup_close_ int ctl = agent_link__connect(link, AGENT_CTL_PORT, err);
-	struct json_object *resp = NULL;
-	int ret;
 
 	if (ctl < 0)
 		return -1;
 	/* network is a setup op: the agent may wait for the card and the addresses. */
-	ret = agent__request(ctl, req, &resp, err);
-	json_object_put(resp);
-	return ret;
+	return agent__network(ctl, json_object_get(req), err);
 }
 
 /* The interfaces the namespace had at the start, and those reported since. */
@@ -213,7 +209,7 @@ static void start_watch(int tap, int plugged)
 	pthread_detach(t);	/* it lives as long as the sandbox */
 }
 
-int sandbox_net__plug(struct sandbox_net *sn, const struct vm_opts *o,
+int sandbox_net__plug(struct sandbox_net *sn, const struct vm_plan *o,
 		      const struct agent_link *link, struct err **err)
 {
 	struct nl nl = { .fd = -1 };
@@ -228,7 +224,6 @@ int sandbox_net__plug(struct sandbox_net *sn, const struct vm_opts *o,
 		return 0;
 	sn->plugged = true;
 	req = json_object_new_object();
-	json_object_object_add(req, "op", json_object_new_string("network"));
 	net_host__mac_str(o->net.mac, mac, sizeof(mac));
 	json_object_object_add(req, "device_mac", json_object_new_string(mac));
 	if (nl__open(&nl, err) < 0 ||

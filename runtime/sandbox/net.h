@@ -16,7 +16,7 @@
 
 struct agent_link;
 struct oci_spec;
-struct vm_opts;
+struct vm_plan;
 
 struct sandbox_net {
 	int tap_ifindex;	/* 0: the container has no network namespace of its own */
@@ -36,9 +36,9 @@ int sandbox_net__check_spec(const struct oci_spec *s, struct err **err);
 /* In the container's namespace: makes the tap and puts a card on it in o (id seeds its MAC);
  * sn keeps s and vsock_path for the start. */
 int sandbox_net__prepare(struct sandbox_net *sn, const struct oci_spec *s, const char *id,
-			 const char *vsock_path, struct vm_opts *o, struct err **err);
+			 const char *vsock_path, struct vm_plan *o, struct err **err);
 /* The start: plugs what the namespace holds now; a second call does nothing. */
-int sandbox_net__plug(struct sandbox_net *sn, const struct vm_opts *o,
+int sandbox_net__plug(struct sandbox_net *sn, const struct vm_plan *o,
 		      const struct agent_link *link, struct err **err);
 /*
  * The sandbox's end: takes the redirect off the interface again. The namespace may outlive

@@ -18,7 +18,7 @@
 
 #include "../../lib/cleanup.h"
 #include "../../lib/log.h"
-#include "../../lib/netlink.h"
+#include "../../lib/wire/netlink.h"
 
 #define VNET_HDR_LEN 12	/* struct virtio_net_hdr_mrg_rxbuf: virtio 1.x always has num_buffers */
 

@@ -237,3 +237,20 @@ void relay__free(struct relay *r)
 			close(fds[i]);
 	free(r);
 }
+
+bool relay__raw_terminal(struct termios *saved)
+{
+	struct termios t;
+
+	if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, saved) < 0)
+		return false;
+	t = *saved;
+	cfmakeraw(&t);
+	return tcsetattr(STDIN_FILENO, TCSANOW, &t) == 0;
+}
+
+void relay__restore_terminal(bool raw, const struct termios *saved)
+{
+	if (raw)
+		tcsetattr(STDIN_FILENO, TCSANOW, saved);
+}

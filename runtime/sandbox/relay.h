@@ -8,6 +8,7 @@
 #define KAGE_RUNTIME_SANDBOX_RELAY_H
 
 #include <stdbool.h>
+#include <termios.h>
 
 #include "../../lib/err.h"
 #include "../agent/link.h"
@@ -36,5 +37,13 @@ int relay__start(struct relay *r, struct err **err);
 /* Relays until the process has exited and its output drained; returns its exit status. */
 int relay__run(struct relay *r, struct err **err);
 void relay__free(struct relay *r);
+
+/*
+ * Puts our stdin's terminal (when it is one) in raw mode for a process that has a terminal of
+ * its own in the guest, which does the line editing and echo; *saved is what to restore with
+ * relay__restore_terminal. Returns whether it changed anything.
+ */
+bool relay__raw_terminal(struct termios *saved);
+void relay__restore_terminal(bool raw, const struct termios *saved);
 
 #endif

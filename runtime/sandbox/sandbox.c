@@ -47,7 +47,7 @@
 
 struct sandbox {
 	struct sandbox_args *a;
-	struct vm_opts o;
+	struct vm_plan plan;
 	struct vm *vm;
 	struct vsock *vs;
 	struct agent_link link;
@@ -149,8 +149,8 @@ static int create_process(struct sandbox *sb, struct err **err)
 
 	struct json_object *rules;
 
-	json_object_object_add(req, "cgroup", oci_guest__cgroup(spec, sb->o.cfg.nr_vcpus));
-	if (oci_guest__device_rules(sb->ctl, spec, &sb->o, &rules, err) < 0) {
+	json_object_object_add(req, "cgroup", oci_guest__cgroup(spec, sb->plan.cfg.nr_vcpus));
+	if (oci_guest__device_rules(sb->ctl, spec, &sb->plan, &rules, err) < 0) {
 		json_object_put(req);
 		return -1;
 	}
@@ -188,7 +188,7 @@ static void serve_control(void *ctx)
 	} else if (!strcmp(line, "network")) {
 		_cleanup_err_ struct err *err = NULL;
 
-		if (sandbox_net__plug(&sb->net, &sb->o, &sb->link, &err) < 0) {
+		if (sandbox_net__plug(&sb->net, &sb->plan, &sb->link, &err) < 0) {
 			dprintf(fd, "error %s\n", err->msg);
 			return;
 		}
@@ -260,8 +260,8 @@ static int jail(struct sandbox *sb, struct err **err)
 	if (jail__expose(&j, "/dev/kvm", 0, err) < 0 || jail__expose(&j, "/dev/null", 0, err) < 0 ||
 	    jail__expose(&j, c->dir, 0, err) < 0)
 		return -1;
-	for (unsigned int i = 0; i < sb->o.nr_shares; i++) {
-		const struct vm_share *sh = &sb->o.shares[i];
+	for (unsigned int i = 0; i < sb->plan.nr_shares; i++) {
+		const struct vm_share *sh = &sb->plan.shares[i];
 
 		if (jail__expose(&j, sh->host_path, sh->readonly ? JAIL_RO : 0, err) < 0)
 			return -1;
@@ -270,8 +270,8 @@ static int jail(struct sandbox *sb, struct err **err)
 			jail__keep_cap(&j, CAP_SETFCAP);
 		}
 	}
-	for (unsigned int i = 0; i < sb->o.nr_disks; i++)
-		if (jail__expose(&j, sb->o.disks[i].path, sb->o.disks[i].readonly ? JAIL_RO : 0,
+	for (unsigned int i = 0; i < sb->plan.nr_disks; i++)
+		if (jail__expose(&j, sb->plan.disks[i].path, sb->plan.disks[i].readonly ? JAIL_RO : 0,
 				 err) < 0)
 			return -1;
 	for (size_t i = 0; i < s->n_mounts; i++) {
@@ -286,7 +286,7 @@ static int jail(struct sandbox *sb, struct err **err)
 	}
 	if (sb->net.tap_ifindex)
 		jail__keep_cap(&j, CAP_NET_ADMIN);
-	j.nofile = virtio_fs__nofile(sb->o.nr_shares);
+	j.nofile = virtio_fs__nofile(sb->plan.nr_shares);
 	/* Read now: /sys is not in the jail. */
 	vcpu__probe_host();
 	/* The state directory's O_PATH fd would lead out: reopened inside when needed. */
@@ -312,27 +312,26 @@ static int build(struct sandbox *sb, struct err **err)
 	/* First, so that every thread of the VMM starts in the container's cgroup. */
 	if (join_cgroup(a, err) < 0)
 		return -1;
-	sb->o.cfg = a->base;
-	sb->o.cfg.mem_size = (uint64_t)a->settings.memory_mib << 20;
-	sb->o.cfg.nr_vcpus = a->settings.vcpus;
-	sb->o.vsock_path = sb->vsock_path;
-	sb->o.run = true;
+	sb->plan.cfg = a->base;
+	sb->plan.cfg.mem_size = (uint64_t)a->settings.memory_mib << 20;
+	sb->plan.cfg.nr_vcpus = a->settings.vcpus;
+	sb->plan.vsock_path = sb->vsock_path;
 	const char *extra = a->settings.kernel_params ? a->settings.kernel_params : "";
 
-	if (asprintf(&sb->o.cmdline, "%s quiet%s%s", arch__base_cmdline(), *extra ? " " : "",
+	if (asprintf(&sb->plan.cmdline, "%s quiet%s%s", arch__base_cmdline(), *extra ? " " : "",
 		     extra) < 0)
 		return err_errno(err, "kernel command line");
-	sb->o.cfg.cmdline = sb->o.cmdline;
+	sb->plan.cfg.cmdline = sb->plan.cmdline;
 	/* The bound files' tmpfs: in the state directory, which `kage delete` removes. */
 	if ((size_t)snprintf(files, sizeof(files), "%s/shares", a->c->dir) >= sizeof(files))
 		return err_msg(err, "state directory %s: path too long", a->c->dir);
 	if (oci_guest__check_seccomp(a->spec->linux_.seccomp, err) < 0 ||
-	    oci_guest__plan(a->spec, &a->settings, fs_cache(a->settings.fs_cache), files, &sb->o,
+	    oci_guest__plan(a->spec, &a->settings, fs_cache(a->settings.fs_cache), files, &sb->plan,
 			    err) < 0 ||
 	    oci_guest__share_files(a->spec, files, err) < 0 ||
 	    enter_netns(a->spec, err) < 0)
 		return -1;
-	if (sandbox_net__prepare(&sb->net, a->spec, a->c->id, sb->vsock_path, &sb->o, err) < 0)
+	if (sandbox_net__prepare(&sb->net, a->spec, a->c->id, sb->vsock_path, &sb->plan, err) < 0)
 		return -1;
 	if (a->spec->process.terminal && sandbox__open_console(a->console_socket, &sb->tty, err) < 0)
 		return -1;
@@ -344,16 +343,16 @@ static int build(struct sandbox *sb, struct err **err)
 	if (container__sock_path(a->c, "vsock.sock", sb->vsock_path, sizeof(sb->vsock_path), err) < 0)
 		return -1;
 
-	vm_run__block_signals();
-	vm_run__forwarded(&mask);
+	machine__block_signals();
+	machine__forwarded_signals(&mask);
 	sb->sig_fd = signalfd(-1, &mask, SFD_CLOEXEC);
 	if (sb->sig_fd < 0)
 		return err_errno(err, "signalfd");
-	if (vm_cli__create(&sb->o, &sb->vm, &sb->vs, err) < 0 || vm__start(sb->vm, err) < 0)
+	if (vm_plan__create(&sb->plan, &sb->vm, &sb->vs, err) < 0 || vm__start(sb->vm, err) < 0)
 		return -1;
 	sb->link = (struct agent_link){ .vm = sb->vm, .vs = sb->vs };
 	sb->ctl = agent_link__connect(&sb->link, AGENT_CTL_PORT, err);
-	if (sb->ctl < 0 || oci_guest__setup(sb->ctl, a->spec, &a->settings, &sb->o, err) < 0 ||
+	if (sb->ctl < 0 || oci_guest__setup(sb->ctl, a->spec, &a->settings, &sb->plan, err) < 0 ||
 	    create_process(sb, err) < 0)
 		return -1;
 
@@ -499,8 +498,8 @@ out:
 	if (sb.control >= 0)
 		close(sb.control);
 	free(sb.process);
-	free(sb.o.cmdline);
-	vm_devices__free(&sb.o);
+	free(sb.plan.cmdline);
+	vm_plan__free(&sb.plan);
 	return status;
 }
 

@@ -12,7 +12,7 @@
 
 #include "../../lib/err.h"
 #include "../../vmm/vm.h"
-#include "../oci/settings.h"
+#include "../plan/sizing.h"
 
 struct container;
 struct oci_spec;

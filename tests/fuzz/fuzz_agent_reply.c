@@ -1,4 +1,4 @@
-// sources: runtime/agent/reply.c lib/frame.c lib/err.c
+// sources: runtime/agent/reply.c lib/wire/frame.c lib/wire/json.c lib/err.c
 // libs: -ljson-c
 /*
  * The host's decoding of the guest agent's replies fed arbitrary bytes (the guest is
@@ -12,7 +12,7 @@
 #include <json-c/json.h>
 
 #include "lib/err.h"
-#include "lib/frame.h"
+#include "lib/wire/frame.h"
 #include "runtime/agent/client.h"
 #include "fuzz.h"
 

@@ -1,4 +1,4 @@
-// sources: guest/agent/proc/spec.c guest/agent/container/devcgroup.c guest/agent/req.c guest/agent/proc/caps.c guest/agent/proc/scfilter.c guest/agent/container/ns.c guest/agent/mount/mount_op.c guest/agent/mount/mount_opts.c guest/agent/mount/resolve.c guest/agent/mount/rootfs.c guest/agent/container/settings.c guest/agent/mount/mounts.c lib/frame.c lib/err.c lib/log.c lib/io.c
+// sources: guest/agent/proc/spec.c guest/agent/container/devcgroup.c guest/agent/req.c guest/agent/proc/caps.c guest/agent/proc/scfilter.c guest/agent/container/ns.c guest/agent/mount/mount_op.c guest/agent/mount/mount_opts.c guest/agent/mount/resolve.c guest/agent/mount/rootfs.c guest/agent/container/settings.c guest/agent/mount/mounts.c lib/wire/frame.c lib/err.c lib/log.c lib/io.c
 // libs: -ljson-c -lseccomp
 /*
  * The guest agent's request checks fed what a hostile host could send: one frame body is
@@ -20,7 +20,7 @@
 #include "guest/agent/mount/mount_opts.h"
 #include "guest/agent/proc/spec.h"
 #include "lib/err.h"
-#include "lib/frame.h"
+#include "lib/wire/frame.h"
 #include "lib/log.h"
 #include "fuzz.h"
 

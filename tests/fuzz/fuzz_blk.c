@@ -1,4 +1,4 @@
-// sources: devices/blk/blk_req.c devices/virtio/queue.c vmm/gmem.c lib/err.c lib/log.c lib/io.c
+// sources: devices/blk/blk_req.c devices/virtio/queue.c lib/wire/iov.c vmm/gmem.c lib/err.c lib/log.c lib/io.c
 // libs: -ljson-c
 /*
  * virtio-blk request chains built from arbitrary bytes: the fuzzer picks the disk (writable
@@ -47,26 +47,6 @@ static void open_disks(void)
 	opened = true;
 }
 
-/* Cuts len bytes of data into n segments, each its own allocation so ASan sees overruns. */
-static void cut(struct iovec *iov, unsigned int *count, uint64_t *total, const uint8_t *src,
-		size_t len, unsigned int n)
-{
-	size_t off = 0;
-
-	for (unsigned int i = 0; i < n; i++) {
-		size_t l = i + 1 == n ? len - off : (len - off) / (n - i);
-		uint8_t *seg = malloc(l ? l : 1);
-
-		if (src)
-			memcpy(seg, src + off, l);
-		else
-			memset(seg, 0xa5, l);
-		iov[(*count)++] = (struct iovec){ seg, l };
-		*total += l;
-		off += l;
-	}
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct virtq_chain *c;
@@ -90,11 +70,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (unsigned int i = 0; i < n_in; i++) {
 		size_t len = (data[2 * i] | data[2 * i + 1] << 8) % 9000;
 
-		cut(c->in, &c->n_in, &c->in_len, NULL, len, 1);
+		c->in_len += fuzz__cut(c->in, &c->n_in, NULL, len, 1);
 	}
 	data += 2 * n_in;
 	size -= 2 * n_in;
-	cut(c->out, &c->n_out, &c->out_len, data, size, n_out);
+	c->out_len += fuzz__cut(c->out, &c->n_out, data, size, n_out);
 
 	if (d->readonly && pread(ro.fd, before, sizeof(before), 0) != sizeof(before))
 		abort();
@@ -114,10 +94,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			    memcmp(before, after, sizeof(after))))
 		abort();	/* changed a read-only disk */
 
-	for (unsigned int i = 0; i < c->n_out; i++)
-		free(c->out[i].iov_base);
-	for (unsigned int i = 0; i < c->n_in; i++)
-		free(c->in[i].iov_base);
+	fuzz__free(c->out, c->n_out);
+	fuzz__free(c->in, c->n_in);
 	free(c);
 	return 0;
 }

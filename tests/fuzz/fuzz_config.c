@@ -1,4 +1,4 @@
-// sources: runtime/oci/settings.c lib/frame.c lib/err.c lib/log.c lib/io.c
+// sources: runtime/oci/settings.c runtime/plan/sizing.c lib/wire/json.c lib/file.c lib/wire/frame.c lib/err.c lib/log.c lib/io.c
 // libs: -ljson-c
 /*
  * kage's settings file (runtime/oci/settings.c) fed arbitrary bytes: it must give settings within
@@ -15,6 +15,7 @@
 #include "lib/err.h"
 #include "lib/log.h"
 #include "runtime/oci/settings.h"
+#include "runtime/plan/sizing.h"
 #include "fuzz.h"
 
 #define NAME "fuzz.json"

@@ -1,4 +1,4 @@
-// sources: lib/frame.c lib/err.c
+// sources: lib/wire/frame.c lib/err.c
 // libs: -ljson-c
 /*
  * The agent protocol's frame reader fed a hostile stream: the incremental decoder (the
@@ -16,7 +16,7 @@
 #include <json-c/json.h>
 
 #include "lib/err.h"
-#include "lib/frame.h"
+#include "lib/wire/frame.h"
 #include "fuzz.h"
 
 /* Whether stream[0..len) begins with a header whose length is in range. */

@@ -1,4 +1,4 @@
-// sources: devices/fs/fuse_server.c devices/fs/inode.c devices/fs/handle.c devices/fs/idtab.c devices/fs/creds.c devices/fs/ops_inode.c devices/fs/ops_ns.c devices/fs/ops_file.c devices/fs/ops_dir.c devices/fs/ops_xattr.c devices/fs/policy.c devices/virtio/queue.c vmm/gmem.c lib/err.c lib/log.c lib/io.c
+// sources: devices/fs/fuse_server.c devices/fs/inode.c devices/fs/handle.c devices/fs/idtab.c devices/fs/creds.c devices/fs/ops_inode.c devices/fs/ops_ns.c devices/fs/ops_file.c devices/fs/ops_dir.c devices/fs/ops_xattr.c devices/fs/policy.c lib/wire/iov.c lib/err.c lib/log.c lib/io.c
 // libs: -ljson-c -lpthread
 /*
  * The FUSE server fed arbitrary requests: a few per input, each cut into fuzzer-chosen
@@ -73,26 +73,6 @@ static void setup(void)
 	populate();
 }
 
-/* Each segment its own allocation, so ASan sees any access past one. */
-static unsigned int cut(const uint8_t *src, size_t len, unsigned int segs, struct iovec *iov)
-{
-	size_t off = 0;
-	unsigned int n = 0;
-
-	for (unsigned int i = 0; i < segs; i++) {
-		size_t l = i + 1 == segs ? len - off : (len - off) / (segs - i);
-		uint8_t *p = malloc(l ? l : 1);
-
-		if (src)
-			memcpy(p, src + off, l);
-		else
-			memset(p, 0xa5, l);
-		iov[n++] = (struct iovec){ p, l };
-		off += l;
-	}
-	return n;
-}
-
 static void check_reply(const struct iovec *out, unsigned int n_out, size_t room, uint32_t got,
 			uint32_t opcode)
 {
@@ -126,7 +106,7 @@ static size_t one(struct fuse_server *s, const uint8_t *data, size_t size)
 	struct iovec in[8], out[8];
 	uint8_t req[65536];
 	size_t room, len;
-	unsigned int n_in, n_out;
+	unsigned int n_in = 0, n_out = 0;
 	struct fuse_in_header *h = (struct fuse_in_header *)req;
 	uint32_t got;
 
@@ -147,14 +127,12 @@ static size_t one(struct fuse_server *s, const uint8_t *data, size_t size)
 		fa->offset &= (1 << 24) - 1;
 		fa->length &= (1 << 20) - 1;
 	}
-	n_in = cut(req, len, (data[0] & 7) + 1, in);
-	n_out = cut(NULL, room, ((data[0] >> 3) & 3) + 1, out);
+	fuzz__cut(in, &n_in, req, len, (data[0] & 7) + 1);
+	fuzz__cut(out, &n_out, NULL, room, ((data[0] >> 3) & 3) + 1);
 	got = fuse_server__handle(s, in, n_in, out, n_out);
 	check_reply(out, n_out, room, got, len >= 8 ? h->opcode : 0);
-	for (unsigned int i = 0; i < n_in; i++)
-		free(in[i].iov_base);
-	for (unsigned int i = 0; i < n_out; i++)
-		free(out[i].iov_base);
+	fuzz__free(in, n_in);
+	fuzz__free(out, n_out);
 	return 5 + len;
 }
 

@@ -1,4 +1,4 @@
-// sources: devices/virtio/queue.c devices/virtio/virtio.c vmm/gmem.c lib/err.c lib/log.c lib/io.c lib/time.c
+// sources: devices/virtio/queue.c lib/wire/iov.c devices/virtio/virtio.c vmm/gmem.c lib/err.c lib/log.c lib/io.c lib/time.c
 // libs: -ljson-c -lpthread
 /*
  * The virtio-mmio register file and status state machine driven by a hostile driver: the

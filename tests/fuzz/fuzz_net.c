@@ -1,4 +1,4 @@
-// sources: devices/net/net.c devices/net/net_rx.c devices/net/net_tx.c devices/virtio/queue.c devices/virtio/virtio.c vmm/loop.c lib/thread_role.c vmm/gmem.c lib/err.c lib/log.c lib/io.c
+// sources: devices/net/net.c devices/net/net_rx.c devices/net/net_tx.c devices/virtio/queue.c lib/wire/iov.c devices/virtio/virtio.c vmm/loop.c lib/thread_role.c vmm/gmem.c lib/err.c lib/log.c lib/io.c
 // libs: -ljson-c -lpthread
 /*
  * virtio-net driven by a hostile guest: the input gives descriptor chains for both queues
@@ -21,6 +21,7 @@
 #include "lib/log.h"
 #include "vmm/gmem.h"
 #include "vmm/loop.h"
+#include "tests/model/guest_ring.h"
 #include "fuzz.h"
 
 /* Two adjacent 32 KiB regions at gpa 0: a buffer across the seam must be refused. */
@@ -64,58 +65,49 @@ static void init_once(void)
 }
 
 /*
- * Both avail rings first, so that short inputs already reach their indexes, then the used
- * rings and the descriptor tables, each with room for 64 entries; buffers go anywhere.
+ * The model guest's rings: both avail rings first, so that short inputs already reach their
+ * indexes, then the used rings and the descriptor tables, each with room for 64 entries;
+ * buffers go anywhere. Per queue also the head of the chain being laid, if one is open.
  */
-static void setup_queues(struct virtio_dev *dev, unsigned int qsize, uint8_t flags)
-{
-	for (unsigned int i = 0; i < 2; i++) {
-		struct virtq *q = &dev->queues[i];
-
-		q->size = qsize;
-		q->avail_gpa = 0x88ull * i;
-		q->used_gpa = 0x110 + 0x208ull * i;
-		q->desc_gpa = 0x520 + 0x400ull * i;
-		q->mem = &mem;
-		q->event_idx = flags & F_EVENT_IDX;
-		q->indirect = flags & F_INDIRECT;
-		q->ready = virtq__validate(q, NULL) == 0;
-	}
-}
-
-/* The model guest, per queue: next free descriptor, avail index, the chain being laid. */
-static uint16_t next_desc[2], avail_idx[2], head[2];
+static struct guest_ring ring[2];
+static uint16_t head[2];
 static bool open_chain[2];
 
-/* Appends one descriptor to its queue; a record without D_MORE makes the chain available. */
+static void place_rings(unsigned int qsize, uint8_t flags)
+{
+	for (unsigned int i = 0; i < 2; i++) {
+		guest_ring__place(&ring[i], &mem, qsize, 0x520 + 0x400ull * i, 0x88ull * i,
+				  0x110 + 0x208ull * i);
+		ring[i].event_idx = flags & F_EVENT_IDX;
+		ring[i].indirect = flags & F_INDIRECT;
+	}
+	memset(open_chain, 0, sizeof(open_chain));
+}
+
+/*
+ * Appends one descriptor, any address, length and flags, to its queue's table; a record
+ * without D_MORE makes the chain available. Descriptors are not reused: a full table ends it.
+ */
 static void add_desc(struct virtio_dev *dev, const uint8_t *rec)
 {
 	unsigned int qi = rec[0] & D_TX;
-	struct virtq *q = &dev->queues[qi];
-	uint16_t d = next_desc[qi], h, idx;
-	bool more = (rec[0] & D_MORE) && d + 1u < q->size;
-	struct vring_desc desc = {
-		.addr = htole64(rec[1] | rec[2] << 8),
-		.len = htole32((rec[3] | rec[4] << 8) * (rec[0] & D_BIG ? 16u : 1u)),
-		.flags = htole16((rec[0] & D_WRITE ? VRING_DESC_F_WRITE : 0) |
-				 (rec[0] & D_INDIRECT ? VRING_DESC_F_INDIRECT : 0) |
-				 (more ? VRING_DESC_F_NEXT : 0)),
-		.next = htole16(d + 1),
-	};
+	struct guest_ring *r = &ring[qi];
+	uint16_t d = r->next_desc;
+	bool more = (rec[0] & D_MORE) && d + 1u < r->size;
+	uint16_t flags = (rec[0] & D_WRITE ? VRING_DESC_F_WRITE : 0) |
+			 (rec[0] & D_INDIRECT ? VRING_DESC_F_INDIRECT : 0) |
+			 (more ? VRING_DESC_F_NEXT : 0);
 
-	if (!q->ready || d >= q->size)
+	if (!dev->queues[qi].ready || d >= r->size)
 		return;
 	if (!open_chain[qi])
 		head[qi] = d;
-	gmem__write(&mem, q->desc_gpa + 16ull * d, &desc, sizeof(desc));
-	next_desc[qi]++;
+	guest_ring__set_desc(r, r->desc, d, rec[1] | rec[2] << 8,
+			     (rec[3] | rec[4] << 8) * (rec[0] & D_BIG ? 16u : 1u), flags, d + 1);
+	r->next_desc++;
 	open_chain[qi] = more;
-	if (more)
-		return;
-	h = htole16(head[qi]);
-	gmem__write(&mem, q->avail_gpa + 4 + 2ull * (avail_idx[qi] % q->size), &h, 2);
-	idx = htole16(++avail_idx[qi]);
-	gmem__write(&mem, q->avail_gpa + 2, &idx, 2);
+	if (!more)
+		guest_ring__publish(r, head[qi]);
 }
 
 /* After the descriptor records, the input is guest memory from DATA_GPA on. */
@@ -131,14 +123,6 @@ static void fill_memory(const uint8_t *src, size_t len)
 		src += n;
 		len -= n;
 	}
-}
-
-static void kick(struct virtio_dev *dev, unsigned int queue)
-{
-	pthread_mutex_lock(&dev->lock);
-	if (dev->active && !dev->needs_reset)
-		dev->ops->queue_notify(dev, queue);
-	pthread_mutex_unlock(&dev->lock);
 }
 
 /* Every frame the backend got passed the header check: the counters say how many. */
@@ -180,9 +164,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	init_once();
 	memset(mem.regions[0].host, 0, REGION);
 	memset(mem.regions[1].host, 0, REGION);
-	memset(next_desc, 0, sizeof(next_desc));
-	memset(avail_idx, 0, sizeof(avail_idx));
-	memset(open_chain, 0, sizeof(open_chain));
 	recs = (size - HDR) / DESC_REC;
 	if (recs > data[8])
 		recs = data[8];
@@ -200,15 +181,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (data[1] & F_OFFLOADS)
 		features |= FEATURE(VIRTIO_NET_F_CSUM) | FEATURE(VIRTIO_NET_F_HOST_TSO4) |
 			    FEATURE(VIRTIO_NET_F_HOST_TSO6) | FEATURE(VIRTIO_NET_F_HOST_ECN);
-	pthread_mutex_lock(&dev->lock);
-	setup_queues(dev, 1u << (data[0] % 7), data[1]);
-	dev->acked_features = features;
-	dev->active = dev->ops->activate(dev, NULL) == 0;
-	pthread_mutex_unlock(&dev->lock);
+	place_rings(1u << (data[0] % 7), data[1]);
+	guest_dev__start(dev, ring, 2, features, NULL);
 	for (size_t r = 0; r < recs; r++)
 		add_desc(dev, data + HDR + r * DESC_REC);
 
-	kick(dev, 1);
+	guest_dev__kick(dev, 1);
 	check_sent(n, sv[1], features);
 
 	/* Frames from the host: any size, up to past the largest a guest can take. */
@@ -220,15 +198,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (len && send(sv[1], frame, len, MSG_DONTWAIT) == (ssize_t)len)
 			sent++;
 	}
-	kick(dev, 0);
+	guest_dev__kick(dev, 0);
 	net__stats(n, &s);
 	ASSERT(s.rx_packets + s.rx_drops <= sent);
 	ASSERT(s.rx_bytes <= (uint64_t)s.rx_packets * NET_FRAME_MAX);
 
-	pthread_mutex_lock(&dev->lock);
-	dev->ops->reset(dev);
-	dev->active = false;
-	pthread_mutex_unlock(&dev->lock);
+	guest_dev__reset(dev);
 	net__destroy(n);
 	close(sv[1]);
 	return 0;

@@ -1,4 +1,4 @@
-// sources: runtime/oci/spec.c runtime/oci/spec_json.c runtime/oci/spec_process.c runtime/oci/spec_linux.c runtime/oci/spec_seccomp.c lib/err.c lib/frame.c lib/log.c lib/io.c
+// sources: runtime/oci/spec.c runtime/oci/spec_json.c runtime/oci/spec_process.c runtime/oci/spec_linux.c runtime/oci/spec_seccomp.c lib/wire/json.c lib/file.c lib/err.c lib/wire/frame.c lib/log.c lib/io.c
 // libs: -ljson-c
 /*
  * config.json parsing fed arbitrary bytes: it must never crash or leak, and a spec it accepts

@@ -1,4 +1,4 @@
-// sources: devices/virtio/queue.c devices/virtio/virtio.c vmm/gmem.c lib/err.c lib/log.c lib/io.c
+// sources: devices/virtio/queue.c lib/wire/iov.c devices/virtio/virtio.c vmm/gmem.c lib/err.c lib/log.c lib/io.c
 // libs: -ljson-c
 /*
  * libFuzzer harness for split virtqueues: the input is a guest's memory (rings, descriptors,
@@ -12,6 +12,7 @@
 #include "devices/virtio/queue.h"
 #include "devices/virtio/virtio.h"
 #include "lib/log.h"
+#include "tests/model/guest_ring.h"
 #include "fuzz.h"
 
 /* Two adjacent 32 KiB regions at gpa 0: a buffer across the seam must be rejected. */
@@ -76,25 +77,25 @@ static void check_chain(const struct virtq *q, const struct virtq_chain *c)
 	check_iov(c->in, c->n_in, c->in_len);
 }
 
-static void layout(struct virtq *q, const uint8_t *h)
+/* Where the input's rings lie; their contents are the input's, so nothing is written. */
+static void layout(struct guest_ring *r, uint16_t size, const uint8_t *h)
 {
-	uint64_t n = q->size;
+	uint64_t n = size, desc = h[2] | h[3] << 8, avail = h[4] | h[5] << 8;
+	uint64_t used = h[6] | h[7] << 8;
 
-	if (h[1] & F_LAYOUT) {
-		q->desc_gpa = h[2] | h[3] << 8;
-		q->avail_gpa = h[4] | h[5] << 8;
-		q->used_gpa = h[6] | h[7] << 8;
-		if (!(h[1] & F_RAW_LAYOUT)) {
-			q->desc_gpa &= ~15ull;
-			q->avail_gpa &= ~1ull;
-			q->used_gpa &= ~3ull;
-		}
-		return;
+	if (!(h[1] & F_LAYOUT)) {
+		/* Packed at gpa 0 so that short inputs already reach the rings. */
+		desc = 0;
+		avail = 16 * n;
+		used = (avail + 6 + 2 * n + 3) & ~3ull;
+	} else if (!(h[1] & F_RAW_LAYOUT)) {
+		desc &= ~15ull;
+		avail &= ~1ull;
+		used &= ~3ull;
 	}
-	/* Packed at gpa 0 so that short inputs already reach the rings. */
-	q->desc_gpa = 0;
-	q->avail_gpa = 16 * n;
-	q->used_gpa = (q->avail_gpa + 6 + 2 * n + 3) & ~3ull;
+	guest_ring__place(r, &mem, size, desc, avail, used);
+	r->event_idx = h[1] & F_EVENT_IDX;
+	r->indirect = h[1] & F_INDIRECT;
 }
 
 /* Consumes one chain as a device would; the copies may scribble over the rings themselves. */
@@ -159,11 +160,6 @@ static void run_queue(struct virtio_dev *dev, uint8_t flags)
 	err_free(&err);
 }
 
-static void count_irq(void *ctx, unsigned int queue)
-{
-	(*(unsigned int *)ctx)++;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const struct virtio_dev_ops ops = { .name = "fuzz" };
@@ -171,9 +167,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct virtio_dev dev = {
 		.ops = &ops,
 		.mem = &mem,
-		.irq = { .notify_queue = count_irq, .ctx = &irqs },
+		.irq = { .notify_queue = guest_dev__count_irq, .ctx = &irqs },
 	};
-	struct virtq *q = &dev.queues[0];
+	struct guest_ring ring;
 
 	if (size < HDR)
 		return 0;
@@ -187,15 +183,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		gmem__write(&mem, off, data + HDR + off, n);
 	}
 
-	q->size = 1u << (data[0] % 10);	/* 1..512: beyond VIRTQ_MAX_SEGS too */
-	q->event_idx = data[1] & F_EVENT_IDX;
-	q->indirect = data[1] & F_INDIRECT;
-	q->mem = &mem;
-	layout(q, data);
-	if (virtq__validate(q, NULL) < 0)
+	layout(&ring, 1u << (data[0] % 10), data);	/* 1..512: beyond VIRTQ_MAX_SEGS too */
+	/* Rings the transport would refuse never reach the device. */
+	if (guest_ring__attach(&ring, &dev.queues[0], NULL) < 0)
 		return 0;
-	virtq__reset(q);
-	q->ready = true;
 	run_queue(&dev, data[1]);
 	return 0;
 }

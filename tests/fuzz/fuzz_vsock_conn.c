@@ -1,4 +1,4 @@
-// sources: devices/vsock/vsock.c devices/vsock/vsock_host.c devices/virtio/queue.c devices/virtio/virtio.c vmm/loop.c vmm/gmem.c lib/err.c lib/log.c lib/io.c lib/thread_role.c
+// sources: devices/vsock/vsock.c devices/vsock/vsock_host.c devices/virtio/queue.c lib/wire/iov.c devices/virtio/virtio.c vmm/loop.c vmm/gmem.c lib/err.c lib/log.c lib/io.c lib/thread_role.c
 // libs: -ljson-c -lpthread
 /*
  * The vsock connection table and credit accounting driven by a hostile guest and busy host
@@ -28,6 +28,7 @@
 #include "lib/log.h"
 #include "vmm/gmem.h"
 #include "vmm/loop.h"
+#include "tests/model/guest_ring.h"
 #include "fuzz.h"
 
 #define GUEST_CID 3
@@ -50,11 +51,9 @@ static int listeners[HOST_PORTS];
 static int baseline_fds;
 static uint8_t scratch[1 << 17];
 
-/* The model guest: ring indexes, the connections it has seen, the host's sockets. */
-static struct {
-	uint16_t avail_idx, used_seen;
-	uint32_t buf_len[QSIZE];
-} gq[2];
+/* The model guest: its rings, rx buffer sizes, the connections it has seen, the host's sockets. */
+static struct guest_ring ring[3];
+static uint32_t rx_len[QSIZE];
 
 struct pair {
 	uint32_t host_port, guest_port;
@@ -108,28 +107,16 @@ static uint64_t q_base(unsigned int q)
 	return 0x4000ull * q;
 }
 
-static void kick(struct virtio_dev *dev, unsigned int q)
+/* Offers one buffer on queue q, at descriptor ring[q].next_desc; false when the ring is full. */
+static bool offer(unsigned int q, uint64_t addr, uint32_t len, bool write)
 {
-	pthread_mutex_lock(&dev->lock);
-	if (dev->active && !dev->needs_reset && dev->queues[q].ready)
-		dev->ops->queue_notify(dev, q);
-	pthread_mutex_unlock(&dev->lock);
-}
+	struct guest_buf b = { addr, len, write };
 
-/* Offers one buffer on queue q; false when the ring is full. */
-static bool offer(unsigned int q, uint64_t addr, uint32_t len, uint16_t flags)
-{
-	uint16_t d = gq[q].avail_idx % QSIZE;
-	struct vring_desc desc = { .addr = addr, .len = len, .flags = flags };
-	uint64_t avail = q_base(q) + 0x1000;
-
-	if ((uint16_t)(gq[q].avail_idx - gq[q].used_seen) >= QSIZE)
+	if (!guest_ring__room(&ring[q]))
 		return false;
-	gmem__write(&mem, q_base(q) + 16ull * d, &desc, 16);
-	gmem__write(&mem, avail + 4 + 2ull * d, &d, 2);
-	gq[q].buf_len[d] = len;
-	gq[q].avail_idx++;
-	gmem__write(&mem, avail + 2, &gq[q].avail_idx, 2);
+	if (q == RX)
+		rx_len[ring[q].next_desc] = len;
+	guest_ring__add(&ring[q], &b, 1);
 	return true;
 }
 
@@ -147,21 +134,18 @@ static struct pair *find_pair(uint32_t host_port, uint32_t guest_port, bool add)
 /* The guest takes every used rx buffer: each must be a well-formed packet from the host. */
 static void take_rx(void)
 {
-	uint64_t used = q_base(RX) + 0x2000;
-	uint16_t idx;
+	struct guest_ring *r = &ring[RX];
+	uint16_t idx = guest_ring__used_idx(r);
+	struct vring_used_elem e;
 
-	gmem__read(&mem, used + 2, &idx, 2);
-	ASSERT((uint16_t)(idx - gq[RX].used_seen) <= (uint16_t)(gq[RX].avail_idx - gq[RX].used_seen));
-	while (gq[RX].used_seen != idx) {
-		struct vring_used_elem e;
+	ASSERT((uint16_t)(idx - r->used_seen) <= (uint16_t)(r->avail_idx - r->used_seen));
+	while (guest_ring__take_used(r, &e)) {
 		struct virtio_vsock_hdr h;
 		struct pair *p;
 
-		gmem__read(&mem, used + 4 + 8ull * (gq[RX].used_seen % QSIZE), &e, 8);
-		gq[RX].used_seen++;
 		/* The device uses rx buffers in order: this is the oldest one offered. */
-		ASSERT(e.id == (uint16_t)(gq[RX].used_seen - 1) % QSIZE);
-		ASSERT(e.len >= HDR && e.len <= gq[RX].buf_len[e.id]);
+		ASSERT(e.id == (uint16_t)(r->used_seen - 1) % QSIZE);
+		ASSERT(e.len >= HDR && e.len <= rx_len[e.id]);
 		gmem__read(&mem, RX_BUF + 0x1000ull * e.id, &h, HDR);
 		ASSERT(h.src_cid == VSOCK_HOST_CID && h.dst_cid == GUEST_CID &&
 		       h.type == VIRTIO_VSOCK_TYPE_STREAM && h.buf_alloc == VSOCK_BUF_ALLOC);
@@ -202,8 +186,7 @@ static void guest_packet(struct vsock *v, const uint8_t *r)
 		.flags = r[7] & 3,
 	};
 	uint32_t len = 0;
-	uint8_t d = gq[TX].avail_idx % QSIZE;
-	uint64_t buf = TX_BUF + 0x11000ull * d;
+	uint64_t buf = TX_BUF + 0x11000ull * ring[TX].next_desc;
 
 	/* Ports: a connection the guest has seen, or guest port 1024..1027 to host port 1..3. */
 	if (r[1] < 0xc0 && npairs) {
@@ -243,11 +226,11 @@ static void guest_packet(struct vsock *v, const uint8_t *r)
 	if (len)
 		gmem__write(&mem, buf + HDR, scratch, len);
 	/* Bits 3 and 4 of byte 7: a buffer cut short, inside the header or the payload. */
-	if (!offer(TX, buf, HDR + len - ((r[7] & 0x18) == 0x18 ? HDR / 2 : 0), 0))
+	if (!offer(TX, buf, HDR + len - ((r[7] & 0x18) == 0x18 ? HDR / 2 : 0), false))
 		return;
-	kick(dev, TX);
+	guest_dev__kick(dev, TX);
 	/* The device returns every tx buffer at once. */
-	gq[TX].used_seen = gq[TX].avail_idx;
+	ring[TX].used_seen = ring[TX].avail_idx;
 }
 
 /* The model's check of one action: per connection, data within credit and as counted. */
@@ -353,30 +336,18 @@ static void add_rx(struct virtio_dev *dev, const uint8_t *r)
 	if (len > 0x1000)
 		len = 0x1000;
 	for (unsigned int i = 0; i < r[1] % 8 + 1u; i++)
-		if (!offer(RX, RX_BUF + 0x1000ull * (gq[RX].avail_idx % QSIZE), len,
-			   VRING_DESC_F_WRITE))
+		if (!offer(RX, RX_BUF + 0x1000ull * ring[RX].next_desc, len, true))
 			break;
-	kick(dev, RX);
+	guest_dev__kick(dev, RX);
 }
 
 static void setup_queues(struct virtio_dev *dev)
 {
-	memset(gq, 0, sizeof(gq));
-	memset(mem.regions[0].host, 0, 0x8000);
-	for (unsigned int q = 0; q < 3; q++) {
-		struct virtq *vq = &dev->queues[q];
-
-		vq->size = QSIZE;
-		vq->desc_gpa = q_base(q);
-		vq->avail_gpa = q_base(q) + 0x1000;
-		vq->used_gpa = q_base(q) + 0x2000;
-		vq->mem = &mem;
-		vq->ready = true;
-		virtq__reset(vq);
-		if (virtq__validate(vq, NULL) < 0)
-			abort();
-	}
-	dev->active = true;
+	memset(rx_len, 0, sizeof(rx_len));
+	for (unsigned int q = 0; q < 3; q++)
+		guest_ring__init(&ring[q], &mem, QSIZE, q_base(q));
+	if (guest_dev__start(dev, ring, 3, 0, NULL) < 0)
+		abort();
 }
 
 #define REC 10	/* action byte, then up to 9 bytes of arguments */
@@ -439,10 +410,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 
 	/* A reset drops every connection: nothing may stay behind. */
-	pthread_mutex_lock(&dev->lock);
-	dev->ops->reset(dev);
-	dev->active = false;
-	pthread_mutex_unlock(&dev->lock);
+	guest_dev__reset(dev);
 	for (unsigned int i = 0; i < VSOCK_MAX_CONNS; i++)
 		ASSERT(!v->conns[i].used && v->conns[i].fd < 0 && !v->conns[i].buf);
 	for (unsigned int i = 0; i < LOOP_MAX_HANDLERS; i++)

@@ -24,7 +24,7 @@
 #include "../../../lib/cleanup.h"
 #include "../../../lib/err.h"
 #include "../../../lib/log.h"
-#include "../../../lib/netlink.h"
+#include "../../../lib/wire/netlink.h"
 #include "dns.h"
 #include "../req.h"
 

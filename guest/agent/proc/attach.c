@@ -14,7 +14,7 @@
 
 #include "../../../lib/cleanup.h"
 #include "../../../lib/err.h"
-#include "../../../lib/frame.h"
+#include "../../../lib/wire/frame.h"
 #include "../../../lib/log.h"
 #include "../listen.h"
 #include "proc.h"
@@ -34,9 +34,9 @@ static int send_answer(int fd, const char *error)
 	size_t len;
 	ssize_t n = -1;
 
-	json_object_object_add(o, "ok", json_object_new_boolean(!error));
+	json_object_object_add(o, AGENT_KEY_OK, json_object_new_boolean(!error));
 	if (error)
-		json_object_object_add(o, "error", json_object_new_string(error));
+		json_object_object_add(o, AGENT_KEY_ERROR, json_object_new_string(error));
 	if (frame__encode(o, &buf, &len, NULL) == 0)
 		n = send(fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
 	json_object_put(o);
@@ -81,11 +81,11 @@ static int header_io(struct json_object *h, struct io **out, struct err **err)
 	struct proc *p;
 	int kind;
 
-	if (!json_object_object_get_ex(h, "v", &v) || !json_object_is_type(v, json_type_int) ||
+	if (!json_object_object_get_ex(h, AGENT_KEY_VERSION, &v) || !json_object_is_type(v, json_type_int) ||
 	    json_object_get_int64(v) != 1)
 		return err_msg(err, "stream header: unsupported protocol version (want \"v\":1)");
-	if (req__string(h, "process", true, &id, err) < 0 ||
-	    req__string(h, "stream", true, &name, err) < 0)
+	if (req__string(h, AGENT_KEY_PROCESS, true, &id, err) < 0 ||
+	    req__string(h, AGENT_KEY_STREAM, true, &name, err) < 0)
 		return err_prefix(err, "stream header");
 	kind = stream_kind(name, err);
 	if (kind < 0)

@@ -15,6 +15,7 @@
 
 #include <json-c/json.h>
 
+#include "../../../lib/wire/agent_proto.h"
 #include "../../../lib/cleanup.h"
 #include "../../../lib/err.h"
 #include "../../../lib/log.h"
@@ -94,10 +95,10 @@ static struct json_object *exit_body(const struct proc *p)
 	struct json_object *o = json_object_new_object();
 
 	if (WIFSIGNALED(p->status))
-		json_object_object_add(o, "signal", json_object_new_int(WTERMSIG(p->status)));
+		json_object_object_add(o, AGENT_KEY_SIGNAL, json_object_new_int(WTERMSIG(p->status)));
 	else
 		json_object_object_add(o, "exit_code", json_object_new_int(WEXITSTATUS(p->status)));
-	json_object_object_add(o, "exit_status", json_object_new_int(proc__exit_status(p)));
+	json_object_object_add(o, AGENT_KEY_EXIT_STATUS, json_object_new_int(proc__exit_status(p)));
 	return o;
 }
 
@@ -172,7 +173,7 @@ static void on_ready(struct proc *p)
 	if (p->state == PROC_SETUP)
 		p->state = PROC_CREATED;
 	json_object_object_add(o, "pid", json_object_new_int(p->pid));
-	json_object_object_add(o, "process", json_object_new_string(p->id));
+	json_object_object_add(o, AGENT_KEY_PROCESS, json_object_new_string(p->id));
 	conn__reply(take_reply(&p->create_reply), o);
 	/* The child holds the pty slave open now, so the master can be read without a false EIO. */
 	update_ios(p);

@@ -27,6 +27,7 @@
 #include "lib/log.h"
 #include "vmm/gmem.h"
 #include "vmm/loop.h"
+#include "tests/model/guest_ring.h"
 #include "tests/unit/tap.h"
 
 #define QSIZE 64
@@ -52,9 +53,7 @@ static unsigned int irqs, config_irqs;
 static uint64_t tx_next;
 
 /* The model guest's view of each queue. */
-static struct {
-	uint16_t avail_idx, used_seen, next_desc;
-} gq[2];
+static struct guest_ring ring[2];
 
 static uint64_t q_base(unsigned int q) { return 0x10000ull * (q + 1); }
 
@@ -63,34 +62,10 @@ static void *gp(uint64_t gpa, uint64_t len)
 	return gmem__ptr(&mem, gpa, len);
 }
 
-static void count_irq(void *ctx, unsigned int queue)
-{
-	(void)ctx;
-	(void)queue;
-	irqs++;
-}
-
 static void count_config_irq(void *ctx)
 {
 	(void)ctx;
 	config_irqs++;
-}
-
-static void kick(unsigned int q)
-{
-	pthread_mutex_lock(&dev->lock);
-	if (dev->active && !dev->needs_reset)
-		dev->ops->queue_notify(dev, q);
-	pthread_mutex_unlock(&dev->lock);
-}
-
-static bool needs_reset(void)
-{
-	pthread_mutex_lock(&dev->lock);
-	bool r = dev->needs_reset;
-
-	pthread_mutex_unlock(&dev->lock);
-	return r;
 }
 
 static struct net_stats stats(void)
@@ -101,67 +76,46 @@ static struct net_stats stats(void)
 	return s;
 }
 
-struct seg {
-	uint64_t gpa;
-	uint32_t len;
-	bool write;
-};
-
-/* Lays a chain into the next descriptors of queue q and makes it available; returns its head. */
-static uint16_t post(unsigned int q, const struct seg *segs, unsigned int n)
+/* The driver's calls on this file's device and rings, by short names. */
+static void kick(unsigned int q)
 {
-	uint16_t head = gq[q].next_desc % QSIZE;
-	uint64_t avail = q_base(q) + 0x1000;
+	guest_dev__kick(dev, q);
+}
 
-	for (unsigned int i = 0; i < n; i++) {
-		uint16_t d = gq[q].next_desc++ % QSIZE;
-		struct vring_desc desc = { .addr = segs[i].gpa, .len = segs[i].len,
-					   .flags = (segs[i].write ? VRING_DESC_F_WRITE : 0) |
-						    (i + 1 < n ? VRING_DESC_F_NEXT : 0),
-					   .next = (d + 1) % QSIZE };
+static bool needs_reset(void)
+{
+	return guest_dev__needs_reset(dev);
+}
 
-		memcpy(gp(q_base(q) + 16ull * d, 16), &desc, 16);
-	}
-	memcpy(gp(avail + 4 + 2ull * (gq[q].avail_idx % QSIZE), 2), &head, 2);
-	gq[q].avail_idx++;
-	__atomic_store_n((uint16_t *)gp(avail + 2, 2), gq[q].avail_idx, __ATOMIC_RELEASE);
-	return head;
+static void stop(void)
+{
+	guest_dev__reset(dev);
+}
+
+static bool take_used(unsigned int q, struct vring_used_elem *e)
+{
+	return guest_ring__take_used(&ring[q], e);
+}
+
+static uint16_t used_idx(unsigned int q)
+{
+	return guest_ring__used_idx(&ring[q]);
 }
 
 /* Offers count rx buffers of len bytes each (one descriptor each), without a kick. */
 static void add_rx(unsigned int count, uint32_t len)
 {
 	for (unsigned int i = 0; i < count; i++) {
-		struct seg s = { RX_AREA + 0x10000ull * (gq[RX].next_desc % QSIZE), len, true };
+		struct guest_buf b = { RX_AREA + 0x10000ull * ring[RX].next_desc, len, true };
 
-		post(RX, &s, 1);
+		guest_ring__add(&ring[RX], &b, 1);
 	}
-}
-
-/* Takes the next used element of queue q; 0 when there is none. */
-static int take_used(unsigned int q, struct vring_used_elem *e)
-{
-	uint64_t used = q_base(q) + 0x2000;
-
-	if (__atomic_load_n((uint16_t *)gp(used + 2, 2), __ATOMIC_ACQUIRE) == gq[q].used_seen)
-		return 0;
-	memcpy(e, gp(used + 4 + 8ull * (gq[q].used_seen % QSIZE), 8), 8);
-	gq[q].used_seen++;
-	return 1;
-}
-
-static uint16_t used_idx(unsigned int q)
-{
-	return __atomic_load_n((uint16_t *)gp(q_base(q) + 0x2002, 2), __ATOMIC_ACQUIRE);
 }
 
 /* The guest address of the buffer an rx used element names. */
 static uint64_t rx_addr(uint32_t id)
 {
-	struct vring_desc d;
-
-	memcpy(&d, gp(q_base(RX) + 16ull * id, 16), 16);
-	return d.addr;
+	return guest_ring__get_desc(&ring[RX], id).addr;
 }
 
 /*
@@ -208,9 +162,9 @@ static uint64_t tx_data(const void *data, size_t len)
 /* Makes a frame of len bytes (header included) available on the tx queue, without a kick. */
 static void post_tx(const void *frame, size_t len)
 {
-	struct seg s = { tx_data(frame, len), len, false };
+	struct guest_buf b = { tx_data(frame, len), len, false };
 
-	post(TX, &s, 1);
+	guest_ring__add(&ring[TX], &b, 1);
 }
 
 /* Serves backend events until none come for a while; a loop that keeps firing is a failure. */
@@ -244,39 +198,18 @@ static size_t make_frame(uint8_t *buf, size_t len, unsigned int seed)
 /* Fresh, empty rings, as a driver sets them up before DRIVER_OK. */
 static void new_rings(void)
 {
-	memset(gq, 0, sizeof(gq));
 	for (unsigned int q = 0; q < 2; q++)
-		memset(gp(q_base(q), 0x3000), 0, 0x3000);
+		guest_ring__init(&ring[q], &mem, QSIZE, q_base(q));
 }
 
-/* Emulates the transport at DRIVER_OK: queues set from the rings, the features, activate. */
+/* DRIVER_OK with the rings as they are (buffers may be posted already). */
 static int start_keep_rings(uint64_t features)
 {
 	struct err *err = NULL;
-	int r;
+	int r = guest_dev__start(dev, ring, 2, features, &err);
 
-	pthread_mutex_lock(&dev->lock);
-	for (unsigned int q = 0; q < 2; q++) {
-		struct virtq *vq = &dev->queues[q];
-
-		memset(vq, 0, sizeof(*vq));
-		vq->size = QSIZE;
-		vq->desc_gpa = q_base(q);
-		vq->avail_gpa = q_base(q) + 0x1000;
-		vq->used_gpa = q_base(q) + 0x2000;
-		vq->mem = &mem;
-		vq->ready = true;
-		virtq__reset(vq);
-		if (virtq__validate(vq, &err) < 0)
-			break;
-	}
-	dev->acked_features = features;
-	dev->needs_reset = false;
-	r = err ? -1 : dev->ops->activate(dev, &err);
-	dev->active = r == 0;
-	pthread_mutex_unlock(&dev->lock);
 	if (r < 0) {
-		CHECK(0, "activate: %s", err->msg);
+		CHECK(0, "activate: %s", err ? err->msg : "?");
 		err_free(&err);
 	}
 	return r;
@@ -286,18 +219,6 @@ static int start(uint64_t features)
 {
 	new_rings();
 	return start_keep_rings(features);
-}
-
-/* Emulates the driver writing 0 to the status register. */
-static void stop(void)
-{
-	pthread_mutex_lock(&dev->lock);
-	dev->ops->reset(dev);
-	for (unsigned int q = 0; q < 2; q++)
-		dev->queues[q].ready = false;
-	dev->active = false;
-	dev->needs_reset = false;
-	pthread_mutex_unlock(&dev->lock);
 }
 
 static bool fd_closed(int fd)
@@ -411,10 +332,10 @@ static void test_tx(void)
 					       .num_buffers = htole16(7) };
 	memcpy(frame, &h, HDR);
 	a = tx_data(frame, sizeof(frame));
-	struct seg split[] = { { a, 5, false }, { a + 5, 7, false }, { a + 12, 100, false },
-			       { a + 112, 1000, false }, { a + 1112, 400, false } };
+	struct guest_buf split[] = { { a, 5, false }, { a + 5, 7, false }, { a + 12, 100, false },
+				     { a + 112, 1000, false }, { a + 1112, 400, false } };
 
-	post(TX, split, 5);
+	guest_ring__add(&ring[TX], split, 5);
 	kick(TX);
 	n = peer_recv(got, sizeof(got));
 	memcpy(&h, got, HDR);
@@ -430,12 +351,12 @@ static void test_tx(void)
 }
 
 /* Posts one malformed chain, checks it is returned and nothing reaches the backend. */
-static void tx_refused(const struct seg *segs, unsigned int n, const char *what)
+static void tx_refused(const struct guest_buf *segs, unsigned int n, const char *what)
 {
 	uint8_t got[64];
 	struct vring_used_elem e;
 	struct net_stats s0 = stats();
-	uint16_t head = post(TX, segs, n);
+	uint16_t head = guest_ring__add(&ring[TX], segs, n);
 
 	kick(TX);
 	CHECK(take_used(TX, &e) && e.id == head && e.len == 0 && peer_recv(got, sizeof(got)) < 0 &&
@@ -450,21 +371,21 @@ static void test_tx_malformed(void)
 	struct virtio_net_hdr_mrg_rxbuf h = { 0 };
 
 	memset(gp(a, 80000), 0, 80000);
-	tx_refused((struct seg[]){ { a, 8, false } }, 1, "an 8-byte chain");
-	tx_refused((struct seg[]){ { a, 0, false } }, 1, "an empty chain");
-	tx_refused((struct seg[]){ { a, HDR, false }, { a + HDR, 100, true } }, 2,
+	tx_refused((struct guest_buf[]){ { a, 8, false } }, 1, "an 8-byte chain");
+	tx_refused((struct guest_buf[]){ { a, 0, false } }, 1, "an empty chain");
+	tx_refused((struct guest_buf[]){ { a, HDR, false }, { a + HDR, 100, true } }, 2,
 		   "a tx chain with a device-writable descriptor");
-	tx_refused((struct seg[]){ { a, 70000, false } }, 1, "a 70000-byte frame");
-	tx_refused((struct seg[]){ { a, 40000, false }, { a + 40000, 40000, false } }, 2,
+	tx_refused((struct guest_buf[]){ { a, 70000, false } }, 1, "a 70000-byte frame");
+	tx_refused((struct guest_buf[]){ { a, 40000, false }, { a + 40000, 40000, false } }, 2,
 		   "an 80000-byte frame in two descriptors");
 	h.hdr.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
 	memcpy(gp(a, HDR), &h, HDR);
-	tx_refused((struct seg[]){ { a, HDR + 100, false } }, 1,
+	tx_refused((struct guest_buf[]){ { a, HDR + 100, false } }, 1,
 		   "a partial checksum without VIRTIO_NET_F_CSUM");
 	h = (struct virtio_net_hdr_mrg_rxbuf){ .hdr.gso_type = VIRTIO_NET_HDR_GSO_TCPV4,
 					       .hdr.gso_size = htole16(1448) };
 	memcpy(gp(a, HDR), &h, HDR);
-	tx_refused((struct seg[]){ { a, HDR + 100, false } }, 1,
+	tx_refused((struct guest_buf[]){ { a, HDR + 100, false } }, 1,
 		   "TSO without VIRTIO_NET_F_HOST_TSO4");
 
 	make_frame(frame, 100, 3);
@@ -538,18 +459,18 @@ static void test_rx_merged(void)
 	settle();
 	CHECK(used_idx(RX) == used0 + 3, "it takes three 2 KiB buffers");
 	/* Check each buffer's length as the device reported it. */
-	uint16_t save = gq[RX].used_seen;
+	uint16_t save = ring[RX].used_seen;
 
 	CHECK(take_used(RX, &e) && e.len == 2048 && take_used(RX, &e) && e.len == 2048 &&
 		      take_used(RX, &e) && e.len == HDR + 5000 - 4096,
 	      "lengths 2048, 2048, %u", HDR + 5000 - 4096);
-	gq[RX].used_seen = save;
+	ring[RX].used_seen = save;
 	n = recv_frame(got, sizeof(got), &nb, NULL);
 	CHECK(n == (int)sizeof(frame) && nb == 3 && !memcmp(got + HDR, frame + HDR, 5000),
 	      "num_buffers 3 in the first header, the frame whole across them (%d bytes)", n);
 
 	/* The largest frame there is: the 2 KiB buffers left come first, then one of 64 KiB. */
-	unsigned int left = (uint16_t)(gq[RX].avail_idx - used_idx(RX));
+	unsigned int left = (uint16_t)(ring[RX].avail_idx - used_idx(RX));
 
 	add_rx(2, 0x10000);
 	kick(RX);
@@ -604,7 +525,7 @@ static void drain_rx_buffers(void)
 	uint16_t nb;
 
 	make_frame(frame, 60, 20);
-	while ((uint16_t)(gq[RX].avail_idx - used_idx(RX))) {
+	while ((uint16_t)(ring[RX].avail_idx - used_idx(RX))) {
 		send(peer, frame, sizeof(frame), 0);
 		settle();
 	}
@@ -635,7 +556,7 @@ static void test_rx_starved(void)
 	kick(RX);
 	send(peer, frame, sizeof(frame), 0);
 	settle();
-	CHECK(used_idx(RX) == gq[RX].used_seen && loop__run_once(&loop, 100) == 0,
+	CHECK(used_idx(RX) == ring[RX].used_seen && loop__run_once(&loop, 100) == 0,
 	      "a 5000-byte frame with one 2 KiB buffer waits, nothing used, backend not watched");
 	add_rx(2, 2048);
 	kick(RX);
@@ -680,15 +601,16 @@ static void test_rx_no_merge(void)
 	      "a 3000-byte frame for a 2 KiB buffer is dropped");
 	CHECK(n == HDR + 500 && !memcmp(got + HDR, frame + HDR, 500) && id2 == id1 + 1,
 	      "the buffer it skipped takes the next frame");
-	CHECK(used_idx(RX) == gq[RX].used_seen, "and nothing else was used");
+	CHECK(used_idx(RX) == ring[RX].used_seen, "and nothing else was used");
 }
 
 static void test_rx_bad_buffer(void)
 {
 	static uint8_t frame[HDR + 100];
+	struct guest_buf bad[] = { { RX_AREA, 16, false }, { RX_AREA + 16, 2048, true } };
 
 	add_rx(1, 2048);
-	post(RX, (struct seg[]){ { RX_AREA, 16, false }, { RX_AREA + 16, 2048, true } }, 2);
+	guest_ring__add(&ring[RX], bad, 2);
 	kick(RX);
 	make_frame(frame, 100, 40);
 	send(peer, frame, sizeof(frame), 0);
@@ -767,7 +689,7 @@ static void test_tx_backpressure(void)
 		post_tx(frame, sizeof(frame));
 	}
 	kick(TX);
-	sent = used_idx(TX) - gq[TX].used_seen;
+	sent = used_idx(TX) - ring[TX].used_seen;
 	CHECK(sent < 32, "a small socket buffer takes %u of 32 frames", sent);
 	CHECK(loop__run_once(&loop, 100) == 0, "the device waits for room without spinning");
 	for (unsigned int i = 0; i < 32 && rounds < 200; rounds++) {
@@ -905,7 +827,8 @@ int main(void)
 	}
 	dev = net__dev(net);
 	dev->mem = &mem;
-	dev->irq.notify_queue = count_irq;
+	dev->irq.notify_queue = guest_dev__count_irq;
+	dev->irq.ctx = &irqs;
 	dev->irq.notify_config = count_config_irq;
 	tx_next = TX_AREA;
 

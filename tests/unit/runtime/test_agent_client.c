@@ -15,7 +15,7 @@
 #include <json-c/json.h>
 
 #include "lib/err.h"
-#include "lib/frame.h"
+#include "lib/wire/frame.h"
 #include "runtime/agent/client.h"
 #include "tests/unit/tap.h"
 

@@ -8,7 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "cleanup.h"
+#include "../cleanup.h"
 
 /* Large enough for a dump's batch of answers (the kernel fills up to a page or 32 KiB). */
 #define NL_RECV_MAX 65536

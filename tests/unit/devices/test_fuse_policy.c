@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "devices/fs/fuse_server.h"
-#include "tests/unit/fuse_client.h"
+#include "tests/unit/devices/fuse_client.h"
 #include "tests/unit/tap.h"
 
 static char top[64];

@@ -3,8 +3,8 @@
  * 1 <= N <= FRAME_MAX, then N bytes holding exactly one JSON object. Blocking helpers for the
  * host side and an incremental decoder for the agent's non-blocking event loop.
  */
-#ifndef KAGE_LIB_FRAME_H
-#define KAGE_LIB_FRAME_H
+#ifndef KAGE_LIB_WIRE_FRAME_H
+#define KAGE_LIB_WIRE_FRAME_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "lib/err.h"
-#include "runtime/oci/settings.h"
+#include "runtime/plan/sizing.h"
 #include "runtime/plan/plan.h"
 #include "runtime/oci/spec.h"
 #include "runtime/machine/vm_plan.h"
@@ -61,7 +61,7 @@ static void test_plan(void)
 	};
 	struct sandbox_settings st = { .rootfs_fstype = "ext4" };
 	struct oci_spec s = { 0 };
-	struct vm_opts o = { 0 };
+	struct vm_plan o = { 0 };
 	struct err *err = NULL;
 	unsigned int ma, mi;
 	char node[256] = "";
@@ -89,7 +89,7 @@ static void test_plan(void)
 
 	if (!some_block_device(&ma, &mi, node, sizeof(node))) {
 		printf("ok - host block devices # SKIP this machine has no block device node\n");
-		vm_devices__free(&o);
+		vm_plan__free(&o);
 		return;
 	}
 	devs[0].major = ma;
@@ -102,7 +102,7 @@ static void test_plan(void)
 	      "block device %u:%u is attached from its host node %s, writable without rules "
 	      "(%s); character devices are not disks", ma, mi, node, err ? err->msg : "");
 	err_free(&err);
-	vm_devices__free(&o);
+	vm_plan__free(&o);
 
 	s.linux_.has_resources = true;
 	s.linux_.resources.devices = rules;
@@ -112,15 +112,15 @@ static void test_plan(void)
 	CHECK(oci_guest__plan_disks(&s, &st, &o, &err) == 0 && o.nr_disks == 1 &&
 		      o.disks[0].readonly,
 	      "rules allowing it only 'r' make it read-only");
-	vm_devices__free(&o);
+	vm_plan__free(&o);
 	strcpy(rules[1].access, "rw");
 	CHECK(oci_guest__plan_disks(&s, &st, &o, &err) == 0 && !o.disks[0].readonly,
 	      "'rw' makes it writable");
-	vm_devices__free(&o);
+	vm_plan__free(&o);
 	rules[1].allow = false;
 	CHECK(oci_guest__plan_disks(&s, &st, &o, &err) == 0 && o.disks[0].readonly,
 	      "a later deny of 'w' wins");
-	vm_devices__free(&o);
+	vm_plan__free(&o);
 	rules[0].allow = true;
 	s.linux_.resources.n_devices = 1;
 	CHECK(oci_guest__plan_disks(&s, &st, &o, &err) == 0 && o.nr_disks == 0,
@@ -135,7 +135,7 @@ static void test_plan(void)
 		      strstr(err->msg, "more than 8 disks"),
 	      "more disks than the VM takes are refused: %s", err ? err->msg : "");
 	err_free(&err);
-	vm_devices__free(&o);
+	vm_plan__free(&o);
 }
 
 static void put(const char *dir, const char *name, const char *text)

@@ -1,4 +1,4 @@
-/* Split virtqueues against hand-laid rings: good chains, notification logic, hostile input. */
+/* Split virtqueues against rings the model guest lays: good chains, notifications, hostile input. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +9,7 @@
 #include "devices/virtio/queue.h"
 #include "devices/virtio/virtio.h"
 #include "lib/log.h"
+#include "tests/model/guest_ring.h"
 #include "tests/unit/tap.h"
 
 /* Two adjacent 64 KiB regions: a buffer may lie in either but never straddle them. */
@@ -23,70 +24,30 @@
 
 static struct gmem mem;
 static struct virtq q;
+static struct guest_ring ring;
 static struct virtq_chain chain;
 static struct err *err;
+
+/* The one ring's raw descriptor writer, short: these tests lay dozens of descriptors by hand. */
+#define set_desc(...) guest_ring__set_desc(&ring, __VA_ARGS__)
 
 static void *gp(uint64_t gpa, uint64_t len)
 {
 	return gmem__ptr(&mem, gpa, len);
 }
 
-static uint16_t rd16(uint64_t gpa)
-{
-	uint16_t v;
-
-	memcpy(&v, gp(gpa, 2), 2);
-	return v;
-}
-
-static void wr16(uint64_t gpa, uint16_t v)
-{
-	memcpy(gp(gpa, 2), &v, 2);
-}
-
-static uint32_t rd32(uint64_t gpa)
-{
-	uint32_t v;
-
-	memcpy(&v, gp(gpa, 4), 4);
-	return v;
-}
-
-static void set_desc(uint64_t table, uint16_t i, uint64_t addr, uint32_t len, uint16_t flags,
-		     uint16_t next)
-{
-	struct vring_desc d = { .addr = addr, .len = len, .flags = flags, .next = next };
-
-	memcpy(gp(table + 16ull * i, 16), &d, 16);
-}
-
-/* A fresh queue of the given size with zeroed rings (desc table placed at DESC). */
+/* A fresh queue of the given size over zeroed memory, the device's view set from the ring's. */
 static void setup_at(uint16_t size, uint64_t desc, uint64_t avail, uint64_t used)
 {
 	memset(gp(0, REGION), 0, REGION);
-	memset(&q, 0, sizeof(q));
-	q.size = size;
-	q.desc_gpa = desc;
-	q.avail_gpa = avail;
-	q.used_gpa = used;
-	q.mem = &mem;
-	q.ready = true;
-	virtq__reset(&q);
+	guest_ring__place(&ring, &mem, size, desc, avail, used);
+	guest_ring__attach(&ring, &q, NULL);
 	err_free(&err);
 }
 
 static void setup(uint16_t size)
 {
 	setup_at(size, DESC, AVAIL, USED);
-}
-
-/* The driver's side of offering a chain: ring entry, then avail->idx. */
-static void offer(uint16_t head)
-{
-	uint16_t idx = rd16(q.avail_gpa + 2);
-
-	wr16(q.avail_gpa + 4 + 2ull * (idx % q.size), head);
-	wr16(q.avail_gpa + 2, idx + 1);
 }
 
 /* Pops expecting a malformed-input error whose message contains want. */
@@ -142,11 +103,13 @@ static void test_validate(void)
 
 static void test_simple_chain(void)
 {
+	struct vring_used_elem e;
+
 	setup(8);
 	CHECK(virtq__pop(&q, &chain, &err) == 0 && !virtq__has_avail(&q), "empty ring pops nothing");
 	set_desc(DESC, 0, BUF, 100, VRING_DESC_F_NEXT, 1);
 	set_desc(DESC, 1, BUF2, 200, VRING_DESC_F_WRITE, 0);
-	offer(0);
+	guest_ring__publish(&ring, 0);
 	CHECK(virtq__has_avail(&q), "has_avail after offer");
 	CHECK(virtq__pop(&q, &chain, &err) == 1, "two-descriptor chain pops");
 	CHECK(chain.head == 0 && chain.n_out == 1 && chain.n_in == 1, "one out, one in segment");
@@ -157,10 +120,11 @@ static void test_simple_chain(void)
 	CHECK(virtq__pop(&q, &chain, &err) == 0 && !virtq__has_avail(&q), "then the ring is empty");
 
 	virtq__push(&q, 0, 50);
-	CHECK(rd16(USED + 2) == 1 && rd32(USED + 4) == 0 && rd32(USED + 8) == 50,
+	e = guest_ring__used_elem(&ring, 0);
+	CHECK(guest_ring__used_idx(&ring) == 1 && e.id == 0 && e.len == 50,
 	      "push writes the used element and used->idx");
 
-	offer(0);
+	guest_ring__publish(&ring, 0);
 	CHECK(virtq__pop(&q, &chain, &err) == 1, "pop again");
 	virtq__unpop(&q);
 	CHECK(virtq__has_avail(&q) && virtq__pop(&q, &chain, &err) == 1 && chain.head == 0,
@@ -174,12 +138,14 @@ static void test_wrap(void)
 	/* Free-running indexes across 65535 -> 0. */
 	q.last_avail = 0xffff;
 	q.used_idx = 0xffff;
-	wr16(AVAIL + 2, 0xffff);
-	offer(3);
-	CHECK(rd16(AVAIL + 2) == 0 && virtq__pop(&q, &chain, &err) == 1 && chain.head == 3,
+	guest_ring__set_avail_idx(&ring, 0xffff);
+	guest_ring__publish(&ring, 3);
+	CHECK(guest_ring__load16(&ring, AVAIL + 2) == 0 && virtq__pop(&q, &chain, &err) == 1 &&
+		      chain.head == 3,
 	      "pop across the 16-bit wrap");
 	virtq__push(&q, 3, 8);
-	CHECK(rd16(USED + 2) == 0 && rd32(USED + 4 + 8 * 3) == 3, "push across the wrap");
+	CHECK(guest_ring__used_idx(&ring) == 0 && guest_ring__used_elem(&ring, 3).id == 3,
+	      "push across the wrap");
 }
 
 static void test_zero_len(void)
@@ -187,7 +153,7 @@ static void test_zero_len(void)
 	setup(8);
 	set_desc(DESC, 0, 0xdead0000, 0, VRING_DESC_F_NEXT, 1);
 	set_desc(DESC, 1, BUF, 4, 0, 0);
-	offer(0);
+	guest_ring__publish(&ring, 0);
 	CHECK(virtq__pop(&q, &chain, &err) == 1 && chain.n_out == 1 && chain.out_len == 4,
 	      "zero-length descriptor is skipped, its address unused");
 }
@@ -201,7 +167,7 @@ static void test_indirect(void)
 	set_desc(TABLE, 0, BUF, 16, VRING_DESC_F_NEXT, 1);
 	set_desc(TABLE, 1, BUF + 0x100, 32, VRING_DESC_F_NEXT, 2);
 	set_desc(TABLE, 2, BUF2, 64, VRING_DESC_F_WRITE, 0);
-	offer(2);
+	guest_ring__publish(&ring, 2);
 	CHECK(virtq__pop(&q, &chain, &err) == 1, "indirect chain pops");
 	CHECK(chain.head == 2 && chain.n_out == 2 && chain.n_in == 1 && chain.out_len == 48 &&
 		      chain.in_len == 64 && chain.out[1].iov_base == gp(BUF + 0x100, 32),
@@ -209,34 +175,32 @@ static void test_indirect(void)
 
 	/* A direct prefix followed by an indirect table, as vhost accepts. */
 	set_desc(DESC, 4, BUF, 8, VRING_DESC_F_NEXT, 2);
-	offer(4);
+	guest_ring__publish(&ring, 4);
 	CHECK(virtq__pop(&q, &chain, &err) == 1 && chain.n_out == 3 && chain.n_in == 1,
 	      "direct descriptors then an indirect table");
 
 	q.indirect = false;
-	offer(2);
+	guest_ring__publish(&ring, 2);
 	CHECK(pop_fails("not negotiated"), "indirect without the feature");
 }
 
 static void test_event_idx(void)
 {
-	uint64_t avail_event, used_event;
-
 	setup(8);
 	q.event_idx = true;
-	avail_event = USED + 4 + 8 * 8;
-	used_event = AVAIL + 4 + 2 * 8;
 	set_desc(DESC, 0, BUF, 8, 0, 0);
-	offer(0);
-	offer(0);
-	CHECK(virtq__pop(&q, &chain, &err) == 1 && rd16(avail_event) == 1, "avail_event after pop");
-	CHECK(virtq__pop(&q, &chain, &err) == 1 && rd16(avail_event) == 2, "avail_event follows");
-	CHECK(virtq__pop(&q, &chain, &err) == 0 && rd16(avail_event) == 2,
+	guest_ring__publish(&ring, 0);
+	guest_ring__publish(&ring, 0);
+	CHECK(virtq__pop(&q, &chain, &err) == 1 && guest_ring__avail_event(&ring) == 1,
+	      "avail_event after pop");
+	CHECK(virtq__pop(&q, &chain, &err) == 1 && guest_ring__avail_event(&ring) == 2,
+	      "avail_event follows");
+	CHECK(virtq__pop(&q, &chain, &err) == 0 && guest_ring__avail_event(&ring) == 2,
 	      "empty pop leaves avail_event");
 
 	virtq__push(&q, 0, 0);
 	CHECK(virtq__should_notify(&q), "first notification always sent");
-	wr16(used_event, 5);
+	guest_ring__set_used_event(&ring, 5);
 	virtq__push(&q, 0, 0);
 	CHECK(!virtq__should_notify(&q), "used_event ahead: suppressed");
 	CHECK(!virtq__should_notify(&q), "nothing new pushed: suppressed");
@@ -246,7 +210,7 @@ static void test_event_idx(void)
 	virtq__push(&q, 0, 0);
 	CHECK(virtq__should_notify(&q), "batch crossing used_event notifies");
 	/* used_event 7: interrupt once the element at index 7 is used, i.e. at used->idx 8. */
-	wr16(used_event, 7);
+	guest_ring__set_used_event(&ring, 7);
 	virtq__push(&q, 0, 0);
 	CHECK(!virtq__should_notify(&q), "used->idx 7 does not pass used_event 7");
 	virtq__push(&q, 0, 0);
@@ -256,18 +220,17 @@ static void test_event_idx(void)
 /* What the transport's lost-interrupt check reads: used entries at or past used_event. */
 static void test_unconsumed(void)
 {
-	uint64_t used_event = AVAIL + 4 + 2 * 8;
 	uint16_t ev = 0;
 
 	setup(8);
 	virtq__push(&q, 0, 0);
 	CHECK(!virtq__unconsumed(&q, &ev), "no event index: nothing known");
 	q.event_idx = true;
-	wr16(used_event, 0);
+	guest_ring__set_used_event(&ring, 0);
 	CHECK(virtq__unconsumed(&q, &ev) && ev == 0, "entry 0 used, driver waits at 0");
-	wr16(used_event, 1);
+	guest_ring__set_used_event(&ring, 1);
 	CHECK(!virtq__unconsumed(&q, &ev), "driver took everything");
-	wr16(used_event, 4);
+	guest_ring__set_used_event(&ring, 4);
 	CHECK(!virtq__unconsumed(&q, &ev), "driver asked to hear later (delayed callback)");
 	for (int i = 0; i < 4; i++)
 		virtq__push(&q, 0, 0);
@@ -280,13 +243,13 @@ static void test_no_interrupt(void)
 {
 	setup(8);
 	virtq__push(&q, 0, 0);
-	wr16(AVAIL, VRING_AVAIL_F_NO_INTERRUPT);
+	guest_ring__set_avail_flags(&ring, VRING_AVAIL_F_NO_INTERRUPT);
 	CHECK(!virtq__should_notify(&q), "NO_INTERRUPT suppresses");
-	wr16(AVAIL, 0);
+	guest_ring__set_avail_flags(&ring, 0);
 	CHECK(virtq__should_notify(&q), "no flag: notify");
 	/* The driver's flags are ignored once EVENT_IDX is in use. */
 	q.event_idx = true;
-	wr16(AVAIL, VRING_AVAIL_F_NO_INTERRUPT);
+	guest_ring__set_avail_flags(&ring, VRING_AVAIL_F_NO_INTERRUPT);
 	CHECK(virtq__should_notify(&q), "event_idx ignores NO_INTERRUPT");
 }
 
@@ -298,13 +261,13 @@ static void test_long_chains(void)
 	setup_at(512, 0x0, 0x2000, 0x3000);
 	for (i = 0; i < VIRTQ_MAX_SEGS; i++)
 		set_desc(0, i, 0x8000 + i, 1, i + 1 < VIRTQ_MAX_SEGS ? VRING_DESC_F_NEXT : 0, i + 1);
-	offer(0);
+	guest_ring__publish(&ring, 0);
 	CHECK(virtq__validate(&q, &err) == 0 && virtq__pop(&q, &chain, &err) == 1 &&
 		      chain.n_out == VIRTQ_MAX_SEGS && chain.out_len == VIRTQ_MAX_SEGS,
 	      "chain of exactly VIRTQ_MAX_SEGS pops");
 	set_desc(0, VIRTQ_MAX_SEGS - 1, 0x8000, 1, VRING_DESC_F_NEXT, VIRTQ_MAX_SEGS);
 	set_desc(0, VIRTQ_MAX_SEGS, 0x8000, 1, 0, 0);
-	offer(0);
+	guest_ring__publish(&ring, 0);
 	CHECK(pop_fails("longer than 256"), "chain of VIRTQ_MAX_SEGS + 1 rejected");
 
 	/* The same through an indirect table: 256 entries fit, 257 do not. */
@@ -313,68 +276,57 @@ static void test_long_chains(void)
 	for (i = 0; i < VIRTQ_MAX_SEGS; i++)
 		set_desc(0x8000, i, BUF, 1, i + 1 < VIRTQ_MAX_SEGS ? VRING_DESC_F_NEXT : 0, i + 1);
 	set_desc(DESC, 0, 0x8000, 16 * VIRTQ_MAX_SEGS, VRING_DESC_F_INDIRECT, 0);
-	offer(0);
+	guest_ring__publish(&ring, 0);
 	CHECK(virtq__pop(&q, &chain, &err) == 1 && chain.n_out == VIRTQ_MAX_SEGS,
 	      "indirect table of VIRTQ_MAX_SEGS entries pops");
 	for (i = 0; i <= VIRTQ_MAX_SEGS; i++)
 		set_desc(0x8000, i, BUF, 1, i < VIRTQ_MAX_SEGS ? VRING_DESC_F_NEXT : 0, i + 1);
 	set_desc(DESC, 0, 0x8000, 16 * (VIRTQ_MAX_SEGS + 1), VRING_DESC_F_INDIRECT, 0);
-	offer(0);
+	guest_ring__publish(&ring, 0);
 	CHECK(pop_fails("longer than 256"), "indirect chain of VIRTQ_MAX_SEGS + 1 rejected");
+}
+
+/* A fresh queue offering one lone descriptor whose buffer is not all guest memory. */
+static int outside_fails(uint64_t addr, uint32_t len)
+{
+	setup(8);
+	set_desc(DESC, 0, addr, len, 0, 0);
+	guest_ring__publish(&ring, 0);
+	return pop_fails("outside guest memory");
 }
 
 /* Each case is a fresh queue with one offered chain at head 0 built by the caller. */
 static void malformed_direct(void)
 {
 	setup(8);
-	wr16(AVAIL + 4, 8);
-	wr16(AVAIL + 2, 1);
+	guest_ring__publish(&ring, 8);
 	CHECK(pop_fails("names descriptor 8"), "head index >= size");
 
 	setup(8);
 	set_desc(DESC, 0, BUF, 8, VRING_DESC_F_NEXT, 9);
-	offer(0);
+	guest_ring__publish(&ring, 0);
 	CHECK(pop_fails("index 9 is outside"), "next index >= size");
 
 	setup(8);
 	set_desc(DESC, 0, BUF, 8, VRING_DESC_F_NEXT, 1);
 	set_desc(DESC, 1, BUF, 8, VRING_DESC_F_NEXT, 0);
-	offer(0);
+	guest_ring__publish(&ring, 0);
 	CHECK(pop_fails("loop"), "descriptor loop a->b->a");
 
-	setup(8);
-	set_desc(DESC, 0, MEM_END + 0x1000, 16, 0, 0);
-	offer(0);
-	CHECK(pop_fails("outside guest memory"), "address outside memory");
-
-	setup(8);
-	set_desc(DESC, 0, 0xfffffffffffffff0ull, 0x100, 0, 0);
-	offer(0);
-	CHECK(pop_fails("outside guest memory"), "address + len overflows 64 bits");
-
-	setup(8);
-	set_desc(DESC, 0, MEM_END - 10, 20, 0, 0);
-	offer(0);
-	CHECK(pop_fails("outside guest memory"), "len past the end of memory");
-
-	setup(8);
-	set_desc(DESC, 0, BUF, 0xffffffffu, 0, 0);
-	offer(0);
-	CHECK(pop_fails("outside guest memory"), "len 4 GiB - 1");
-
-	setup(8);
-	set_desc(DESC, 0, REGION - 8, 16, 0, 0);
-	offer(0);
-	CHECK(pop_fails("outside guest memory"), "buffer straddling two regions");
+	CHECK(outside_fails(MEM_END + 0x1000, 16), "address outside memory");
+	CHECK(outside_fails(0xfffffffffffffff0ull, 0x100), "address + len overflows 64 bits");
+	CHECK(outside_fails(MEM_END - 10, 20), "len past the end of memory");
+	CHECK(outside_fails(BUF, 0xffffffffu), "len 4 GiB - 1");
+	CHECK(outside_fails(REGION - 8, 16), "buffer straddling two regions");
 
 	setup(8);
 	set_desc(DESC, 0, BUF, 8, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 1);
 	set_desc(DESC, 1, BUF, 8, 0, 0);
-	offer(0);
+	guest_ring__publish(&ring, 0);
 	CHECK(pop_fails("readable descriptor after a device-writable"), "readable after writable");
 
 	setup(8);
-	wr16(AVAIL + 2, 9);
+	guest_ring__set_avail_idx(&ring, 9);
 	CHECK(pop_fails("advanced avail index by 9"), "avail idx jumps by more than size");
 }
 
@@ -384,7 +336,7 @@ static void malformed_indirect(void)
 	q.indirect = true;
 	set_desc(DESC, 0, TABLE, 16, VRING_DESC_F_INDIRECT, 0);
 	set_desc(TABLE, 0, TABLE + 0x100, 16, VRING_DESC_F_INDIRECT, 0);
-	offer(0);
+	guest_ring__publish(&ring, 0);
 	CHECK(pop_fails("inside an indirect table"), "nested indirect");
 
 	set_desc(DESC, 0, TABLE, 16, VRING_DESC_F_INDIRECT | VRING_DESC_F_NEXT, 1);
@@ -452,10 +404,10 @@ static void test_virtio_helpers(void)
 	int fd = mkstemp(path);
 	FILE *f;
 
-	dev.queues[1] = (struct virtq){ .size = 8, .avail_gpa = AVAIL, .used_gpa = USED, .mem = &mem };
 	setup(8);
+	guest_ring__attach(&ring, &dev.queues[1], NULL);
 	virtio__notify_used(&dev, 1);
-	wr16(AVAIL, VRING_AVAIL_F_NO_INTERRUPT);
+	guest_ring__set_avail_flags(&ring, VRING_AVAIL_F_NO_INTERRUPT);
 	virtio__notify_used(&dev, 1);
 	virtio__notify_used(&dev, VIRTIO_MAX_QUEUES);
 	CHECK(irqs == 1, "notify_used interrupts only when the driver wants it");

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes the committed seed corpora, tests/fuzz/corpus/<harness>/, deterministically.
 
-    tests/fuzz/seeds.py            rewrite every harness's seeds (the files are committed)
+    scripts/fuzz-seeds.py            rewrite every harness's seeds (the files are committed)
 
 Each seed is a small, meaningful input in the harness's own input format (see the comment at
 the top of each harness): real requests, frames and configs, valid ring layouts, a whole
@@ -13,7 +13,7 @@ import shutil
 import struct
 import sys
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "fuzz")
 OUT = os.path.join(HERE, "corpus")
 seeds = {}
 

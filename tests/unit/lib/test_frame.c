@@ -8,7 +8,7 @@
 #include <json-c/json.h>
 
 #include "lib/err.h"
-#include "lib/frame.h"
+#include "lib/wire/frame.h"
 #include "tests/unit/tap.h"
 
 /* Builds header + body by hand so tests can lie about the length. */

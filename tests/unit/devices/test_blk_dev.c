@@ -24,6 +24,7 @@
 #include "devices/virtio/virtio.h"
 #include "lib/log.h"
 #include "vmm/gmem.h"
+#include "tests/model/guest_ring.h"
 #include "tests/unit/tap.h"
 
 #define QSIZE 64
@@ -44,14 +45,8 @@ static unsigned int irqs;
 struct gdev {
 	struct blk *blk;
 	struct virtio_dev *dev;
-	uint64_t ring;			/* descriptors; avail at +0x1000, used at +0x2000 */
-	uint16_t avail_idx, used_seen;
-};
-
-struct seg {
-	uint64_t gpa;
-	uint32_t len;
-	bool write;
+	uint64_t base;			/* where its ring lies */
+	struct guest_ring ring;
 };
 
 static void *gp(uint64_t gpa, uint64_t len)
@@ -59,42 +54,11 @@ static void *gp(uint64_t gpa, uint64_t len)
 	return gmem__ptr(&mem, gpa, len);
 }
 
-static void count_irq(void *ctx, unsigned int queue)
-{
-	(void)ctx;
-	(void)queue;
-	__atomic_add_fetch(&irqs, 1, __ATOMIC_RELAXED);
-}
-
-static uint16_t used_idx(struct gdev *g)
-{
-	return __atomic_load_n((uint16_t *)gp(g->ring + 0x2002, 2), __ATOMIC_ACQUIRE);
-}
-
 /* Lays a request into slot s's descriptors and makes it available (no kick). */
-static void post(struct gdev *g, unsigned int s, const struct seg *segs, unsigned int n)
+static void post(struct gdev *g, unsigned int s, const struct guest_buf *segs, unsigned int n)
 {
-	uint16_t head = 4 * s;
-
-	for (unsigned int i = 0; i < n; i++) {
-		struct vring_desc d = { .addr = segs[i].gpa, .len = segs[i].len,
-					.flags = (segs[i].write ? VRING_DESC_F_WRITE : 0) |
-						 (i + 1 < n ? VRING_DESC_F_NEXT : 0),
-					.next = head + i + 1 };
-
-		memcpy(gp(g->ring + 16ull * (head + i), 16), &d, 16);
-	}
-	memcpy(gp(g->ring + 0x1004 + 2ull * (g->avail_idx % QSIZE), 2), &head, 2);
-	g->avail_idx++;
-	__atomic_store_n((uint16_t *)gp(g->ring + 0x1002, 2), g->avail_idx, __ATOMIC_RELEASE);
-}
-
-static void kick(struct gdev *g)
-{
-	pthread_mutex_lock(&g->dev->lock);
-	if (g->dev->active && !g->dev->needs_reset)
-		g->dev->ops->queue_notify(g->dev, 0);
-	pthread_mutex_unlock(&g->dev->lock);
+	g->ring.next_desc = 4 * s;
+	guest_ring__add(&g->ring, segs, n);
 }
 
 /* Waits for the next used element; returns its slot's status byte, or -1 on a timeout. */
@@ -102,13 +66,8 @@ static int complete(struct gdev *g, uint32_t *len, unsigned int *slot)
 {
 	struct vring_used_elem e;
 
-	for (int i = 0; used_idx(g) == g->used_seen; i++) {
-		if (i == 5000)
-			return -1;
-		usleep(1000);
-	}
-	memcpy(&e, gp(g->ring + 0x2004 + 8ull * (g->used_seen % QSIZE), 8), 8);
-	g->used_seen++;
+	if (!guest_ring__wait_used(&g->ring, &e, 5000))
+		return -1;
 	if (len)
 		*len = e.len;
 	if (slot)
@@ -121,15 +80,15 @@ static void post_req(struct gdev *g, unsigned int s, uint32_t type, uint64_t sec
 		     uint32_t data_len, bool data_in)
 {
 	struct virtio_blk_outhdr h = { .type = type, .sector = sector };
-	struct seg segs[3];
+	struct guest_buf segs[3];
 	unsigned int n = 0;
 
 	memcpy(gp(HDR_GPA(s), sizeof(h)), &h, sizeof(h));
 	*(uint8_t *)gp(STATUS_GPA(s), 1) = 0xff;
-	segs[n++] = (struct seg){ HDR_GPA(s), sizeof(h), false };
+	segs[n++] = (struct guest_buf){ HDR_GPA(s), sizeof(h), false };
 	if (data_len)
-		segs[n++] = (struct seg){ DATA_GPA(s), data_len, data_in };
-	segs[n++] = (struct seg){ STATUS_GPA(s), 1, true };
+		segs[n++] = (struct guest_buf){ DATA_GPA(s), data_len, data_in };
+	segs[n++] = (struct guest_buf){ STATUS_GPA(s), 1, true };
 	post(g, s, segs, n);
 }
 
@@ -142,7 +101,7 @@ static int request(struct gdev *g, uint32_t type, uint64_t sector, const void *o
 	if (out)
 		memcpy(gp(DATA_GPA(0), len), out, len);
 	post_req(g, 0, type, sector, len, in != NULL);
-	kick(g);
+	guest_dev__kick(g->dev, 0);
 	status = complete(g, used, NULL);
 	if (in && status == VIRTIO_BLK_S_OK)
 		memcpy(in, gp(DATA_GPA(0), len), len);
@@ -153,13 +112,14 @@ static int request(struct gdev *g, uint32_t type, uint64_t sector, const void *o
 static int range_request(struct gdev *g, uint32_t type, uint32_t bytes)
 {
 	struct virtio_blk_outhdr h = { .type = type };
-	struct seg segs[3] = { { HDR_GPA(0), sizeof(h), false }, { RANGES_GPA(0), bytes, false },
-			       { STATUS_GPA(0), 1, true } };
+	struct guest_buf segs[3] = { { HDR_GPA(0), sizeof(h), false },
+				     { RANGES_GPA(0), bytes, false },
+				     { STATUS_GPA(0), 1, true } };
 
 	memcpy(gp(HDR_GPA(0), sizeof(h)), &h, sizeof(h));
 	*(uint8_t *)gp(STATUS_GPA(0), 1) = 0xff;
 	post(g, 0, segs, 3);
-	kick(g);
+	guest_dev__kick(g->dev, 0);
 	return complete(g, NULL, NULL);
 }
 
@@ -171,31 +131,20 @@ static void set_range(unsigned int i, uint64_t sector, uint32_t count, uint32_t 
 	memcpy(gp(RANGES_GPA(0) + sizeof(r) * i, sizeof(r)), &r, sizeof(r));
 }
 
+/* A fresh ring handed to the device, as a driver does after a reset. */
 static void setup_queue(struct gdev *g)
 {
-	struct virtio_dev *dev = g->dev;
-	struct virtq *q = &dev->queues[0];
 	struct err *err = NULL;
 
-	memset(gp(g->ring, 0x3000), 0, 0x3000);
-	g->avail_idx = g->used_seen = 0;
-	pthread_mutex_lock(&dev->lock);
-	dev->mem = &mem;
-	dev->irq.notify_queue = count_irq;
-	q->size = QSIZE;
-	q->desc_gpa = g->ring;
-	q->avail_gpa = g->ring + 0x1000;
-	q->used_gpa = g->ring + 0x2000;
-	q->mem = &mem;
-	q->ready = true;
-	virtq__reset(q);
-	if (virtq__validate(q, &err) < 0) {
+	pthread_mutex_lock(&g->dev->lock);
+	g->dev->mem = &mem;
+	g->dev->irq = (struct virtio_irq){ .notify_queue = guest_dev__count_irq, .ctx = &irqs };
+	pthread_mutex_unlock(&g->dev->lock);
+	guest_ring__init(&g->ring, &mem, QSIZE, g->base);
+	if (guest_dev__start(g->dev, &g->ring, 1, 0, &err) < 0) {
 		CHECK(0, "queue lies in guest memory: %s", err->msg);
 		err_free(&err);
 	}
-	dev->needs_reset = false;
-	dev->active = true;
-	pthread_mutex_unlock(&dev->lock);
 }
 
 static void fill(uint8_t *p, size_t len, unsigned int seed)
@@ -251,14 +200,14 @@ static void test_rw(struct gdev *g)
 
 	/* A header split over two descriptors and data over three is still one request. */
 	struct virtio_blk_outhdr h = { .type = VIRTIO_BLK_T_IN, .sector = 10 };
-	struct seg segs[] = { { HDR_GPA(0), 4, false }, { HDR_GPA(0) + 4, 12, false },
-			      { DATA_GPA(0), 1000, true }, { DATA_GPA(0) + 1000, 24, true },
-			      { STATUS_GPA(0), 1, true } };
+	struct guest_buf segs[] = { { HDR_GPA(0), 4, false }, { HDR_GPA(0) + 4, 12, false },
+				    { DATA_GPA(0), 1000, true }, { DATA_GPA(0) + 1000, 24, true },
+				    { STATUS_GPA(0), 1, true } };
 
 	memset(gp(DATA_GPA(0), 1024), 0, 1024);
 	memcpy(gp(HDR_GPA(0), sizeof(h)), &h, sizeof(h));
 	post(g, 0, segs, 5);
-	kick(g);
+	guest_dev__kick(g->dev, 0);
 	CHECK(complete(g, &used, NULL) == VIRTIO_BLK_S_OK && used == 1025 &&
 		      !memcmp(gp(DATA_GPA(0), 1024), out, 1024),
 	      "split header and data segments are served");
@@ -297,11 +246,11 @@ static void test_bad_requests(struct gdev *g)
 	      "GET_ID answers a 20-byte serial '%.20s'", id);
 
 	/* An 8-byte header: IOERR in the status byte, and the device goes on. */
-	struct seg shortreq[] = { { HDR_GPA(0), 8, false }, { STATUS_GPA(0), 1, true } };
+	struct guest_buf shortreq[] = { { HDR_GPA(0), 8, false }, { STATUS_GPA(0), 1, true } };
 
 	*(uint8_t *)gp(STATUS_GPA(0), 1) = 0xff;
 	post(g, 0, shortreq, 2);
-	kick(g);
+	guest_dev__kick(g->dev, 0);
 	CHECK(complete(g, NULL, NULL) == VIRTIO_BLK_S_IOERR && !g->dev->needs_reset,
 	      "a header shorter than 16 bytes is IOERR, device still usable");
 	CHECK(request(g, VIRTIO_BLK_T_FLUSH, 0, NULL, NULL, 0, NULL) == VIRTIO_BLK_S_OK,
@@ -378,7 +327,7 @@ static void test_in_flight(struct gdev *g)
 		fill(gp(DATA_GPA(s), sizeof(buf)), sizeof(buf), 10 + s);
 		post_req(g, s, VIRTIO_BLK_T_OUT, 128 * s, sizeof(buf), false);
 	}
-	kick(g);
+	guest_dev__kick(g->dev, 0);
 	for (unsigned int i = 0; i < SLOTS; i++) {
 		unsigned int slot = 0;
 		int st = complete(g, NULL, &slot);
@@ -402,38 +351,29 @@ static void test_in_flight(struct gdev *g)
 static void test_reset(struct gdev *g)
 {
 	static uint8_t snap[SLOTS][1], ring[0x1000];
-	struct seg nostatus[] = { { HDR_GPA(0), 16, false } };
+	struct guest_buf nostatus[] = { { HDR_GPA(0), 16, false } };
 	bool same = true, broken = false;
 
 	for (unsigned int s = 0; s < SLOTS; s++)
 		post_req(g, s, VIRTIO_BLK_T_IN, 0, DATA_MAX, true);
-	kick(g);
-	pthread_mutex_lock(&g->dev->lock);
-	g->dev->ops->reset(g->dev);
-	g->dev->active = false;
-	pthread_mutex_unlock(&g->dev->lock);
-	memcpy(ring, gp(g->ring + 0x2000, sizeof(ring)), sizeof(ring));
+	guest_dev__kick(g->dev, 0);
+	guest_dev__reset(g->dev);
+	memcpy(ring, gp(g->ring.used, sizeof(ring)), sizeof(ring));
 	for (unsigned int s = 0; s < SLOTS; s++)
 		snap[s][0] = *(uint8_t *)gp(STATUS_GPA(s), 1);
 	usleep(200 * 1000);
 	for (unsigned int s = 0; s < SLOTS; s++)
 		same &= snap[s][0] == *(uint8_t *)gp(STATUS_GPA(s), 1);
-	CHECK(same && !memcmp(ring, gp(g->ring + 0x2000, sizeof(ring)), sizeof(ring)),
+	CHECK(same && !memcmp(ring, gp(g->ring.used, sizeof(ring)), sizeof(ring)),
 	      "after reset returns, no status byte or used entry changes");
 
 	setup_queue(g);
 	CHECK(request(g, VIRTIO_BLK_T_FLUSH, 0, NULL, NULL, 0, NULL) == VIRTIO_BLK_S_OK,
 	      "after reset and a fresh queue, requests are served again");
 	post(g, 0, nostatus, 1);
-	kick(g);
-	for (int i = 0; i < 5000; i++) {
-		pthread_mutex_lock(&g->dev->lock);
-		broken = g->dev->needs_reset;
-		pthread_mutex_unlock(&g->dev->lock);
-		if (broken)
-			break;
+	guest_dev__kick(g->dev, 0);
+	for (int i = 0; i < 5000 && !(broken = guest_dev__needs_reset(g->dev)); i++)
 		usleep(1000);
-	}
 	CHECK(broken, "a chain with no writable byte marks the device broken");
 }
 
@@ -474,7 +414,7 @@ static void test_readonly(struct gdev *g)
 int main(void)
 {
 	struct blk_opts o = { .path = path };
-	struct gdev rw = { .ring = 0x10000 }, ro = { .ring = 0x20000 };
+	struct gdev rw = { .base = 0x10000 }, ro = { .base = 0x20000 };
 	struct err *err = NULL;
 
 	log__set_level(LOG_ERROR);

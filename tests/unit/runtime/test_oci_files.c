@@ -20,7 +20,7 @@
 
 #include "devices/fs/fuse_server.h"
 #include "lib/err.h"
-#include "runtime/oci/settings.h"
+#include "runtime/plan/sizing.h"
 #include "runtime/plan/plan.h"
 #include "runtime/oci/spec.h"
 #include "runtime/machine/vm_plan.h"
@@ -89,7 +89,7 @@ static void make_spec(struct oci_spec *s)
 	s->n_mounts = sizeof(mounts) / sizeof(mounts[0]);
 }
 
-static int find(const struct vm_opts *o, const char *host_path)
+static int find(const struct vm_plan *o, const char *host_path)
 {
 	for (unsigned int i = 0; i < o->nr_shares; i++)
 		if (!strcmp(o->shares[i].host_path, host_path))
@@ -100,7 +100,7 @@ static int find(const struct vm_opts *o, const char *host_path)
 static void test_plan(const struct oci_spec *s)
 {
 	struct sandbox_settings st = { .share_policy = CONFIG_SHARE_STRICT };
-	struct vm_opts o = { 0 };
+	struct vm_plan o = { 0 };
 	struct err *err = NULL;
 	int r, w, d;
 
@@ -121,14 +121,14 @@ static void test_plan(const struct oci_spec *s)
 	CHECK(o.shares[0].policy == FS_POLICY_RUNC && o.shares[r].policy == FS_POLICY_STRICT &&
 		      o.shares[w].policy == FS_POLICY_STRICT && o.shares[d].policy == FS_POLICY_STRICT,
 	      "the rootfs keeps runc's policy, the binds get the config's strict");
-	vm_devices__free(&o);
+	vm_plan__free(&o);
 
 	st.share_policy = CONFIG_SHARE_RUNC;
-	o = (struct vm_opts){ 0 };
+	o = (struct vm_plan){ 0 };
 	CHECK(oci_guest__plan(s, &st, FS_CACHE_AUTO, path("shares"), &o, &err) == 0 &&
 		      o.shares[1].policy == FS_POLICY_RUNC && o.shares[3].policy == FS_POLICY_RUNC,
 	      "share_policy runc reaches the binds' shares");
-	vm_devices__free(&o);
+	vm_plan__free(&o);
 
 	struct oci_mount fifo = { .destination = "/f", .type = "bind",
 				  .source = (char *)path("fifo") };
@@ -137,11 +137,11 @@ static void test_plan(const struct oci_spec *s)
 	mkfifo(fifo.source, 0600);
 	bad.mounts = &fifo;
 	bad.n_mounts = 1;
-	o = (struct vm_opts){ 0 };
+	o = (struct vm_plan){ 0 };
 	CHECK(oci_guest__plan(&bad, &st, FS_CACHE_AUTO, path("shares"), &o, &err) < 0 &&
 		      strstr(err->msg, "only directories and regular files"),
 	      "a FIFO is refused: %s", err ? err->msg : "planned");
-	vm_devices__free(&o);
+	vm_plan__free(&o);
 	err_free(&err);
 }
 

@@ -18,6 +18,7 @@
 #include "lib/log.h"
 #include "vmm/gmem.h"
 #include "vmm/loop.h"
+#include "tests/model/guest_ring.h"
 #include "tests/unit/tap.h"
 
 #define QSIZE 16
@@ -34,9 +35,7 @@ static struct virtio_dev *dev;
 static unsigned int irqs;
 
 /* The model guest's view of each queue. */
-static struct {
-	uint16_t avail_idx, used_seen, next_desc;
-} gq[3];
+static struct guest_ring ring[3];
 
 static uint64_t q_base(unsigned int q) { return 0x10000ull * (q + 1); }
 static uint64_t rx_buf(unsigned int d) { return 0x100000ull + d * 0x2000ull; }
@@ -47,44 +46,19 @@ static void *gp(uint64_t gpa, uint64_t len)
 	return gmem__ptr(&mem, gpa, len);
 }
 
-static void count_irq(void *ctx, unsigned int queue)
-{
-	(void)ctx;
-	(void)queue;
-	irqs++;
-}
-
-static void kick(unsigned int q)
-{
-	pthread_mutex_lock(&dev->lock);
-	dev->ops->queue_notify(dev, q);
-	pthread_mutex_unlock(&dev->lock);
-}
-
-/* Makes descriptor d available on queue q as one buffer. */
-static void offer(unsigned int q, uint64_t addr, uint32_t len, uint16_t flags)
-{
-	uint16_t d = gq[q].next_desc++ % QSIZE;
-	struct vring_desc desc = { .addr = addr, .len = len, .flags = flags };
-	uint64_t avail = q_base(q) + 0x1000;
-
-	memcpy(gp(q_base(q) + 16ull * d, 16), &desc, 16);
-	memcpy(gp(avail + 4 + 2ull * (gq[q].avail_idx % QSIZE), 2), &d, 2);
-	gq[q].avail_idx++;
-	__atomic_thread_fence(__ATOMIC_RELEASE);
-	memcpy(gp(avail + 2, 2), &gq[q].avail_idx, 2);
-}
-
 /* Offers up to n more rx buffers, as many as the ring has room for. */
 static void add_rx(unsigned int n)
 {
-	unsigned int room = QSIZE - (uint16_t)(gq[RX].avail_idx - gq[RX].used_seen);
+	unsigned int room = guest_ring__room(&ring[RX]);
 
 	if (n > room)
 		n = room;
-	for (unsigned int i = 0; i < n; i++)
-		offer(RX, rx_buf(gq[RX].next_desc % QSIZE), RX_BUF_LEN, VRING_DESC_F_WRITE);
-	kick(RX);
+	for (unsigned int i = 0; i < n; i++) {
+		struct guest_buf b = { rx_buf(ring[RX].next_desc), RX_BUF_LEN, true };
+
+		guest_ring__add(&ring[RX], &b, 1);
+	}
+	guest_dev__kick(dev, RX);
 }
 
 static struct virtio_vsock_hdr hdr(uint16_t op, uint32_t src, uint32_t dst, uint32_t len)
@@ -97,13 +71,13 @@ static struct virtio_vsock_hdr hdr(uint16_t op, uint32_t src, uint32_t dst, uint
 
 static void send_pkt(struct virtio_vsock_hdr h, const void *payload, uint32_t len)
 {
-	uint64_t buf = tx_buf(gq[TX].next_desc % QSIZE);
+	struct guest_buf b = { tx_buf(ring[TX].next_desc), HDR + len, false };
 
-	memcpy(gp(buf, HDR), &h, HDR);
+	memcpy(gp(b.gpa, HDR), &h, HDR);
 	if (len)
-		memcpy(gp(buf + HDR, len), payload, len);
-	offer(TX, buf, HDR + len, 0);
-	kick(TX);
+		memcpy(gp(b.gpa + HDR, len), payload, len);
+	guest_ring__add(&ring[TX], &b, 1);
+	guest_dev__kick(dev, TX);
 }
 
 struct pkt {
@@ -114,15 +88,10 @@ struct pkt {
 /* Takes the next used rx buffer; 0 when the device has returned none. */
 static int recv_pkt(struct pkt *p)
 {
-	uint64_t used = q_base(RX) + 0x2000;
-	uint16_t idx;
 	struct vring_used_elem e;
 
-	memcpy(&idx, gp(used + 2, 2), 2);
-	if (idx == gq[RX].used_seen)
+	if (!guest_ring__take_used(&ring[RX], &e))
 		return 0;
-	memcpy(&e, gp(used + 4 + 8ull * (gq[RX].used_seen % QSIZE), 8), 8);
-	gq[RX].used_seen++;
 	memcpy(&p->h, gp(rx_buf(e.id), HDR), HDR);
 	if (e.len > HDR)
 		memcpy(p->data, gp(rx_buf(e.id) + HDR, e.len - HDR), e.len - HDR);
@@ -200,33 +169,38 @@ static void test_data_then_eof(void)
 	CHECK(!recv_pkt(&p), "nothing more after the guest's RST");
 }
 
-/* The host sends no more than the guest's buf_alloc until the guest reports progress. */
-static void test_credit(void)
+/* Three rounds of rx buffers and host events; returns the data bytes the guest received. */
+static uint32_t receive_rounds(void)
 {
-	static uint8_t out[65536];
-	uint32_t hp, got = 0;
 	struct pkt p;
-	int fd = connect_to_guest(1026, 16384, &hp);
+	uint32_t got = 0;
 
-	CHECK(write(fd, out, sizeof(out)) == sizeof(out), "host writes 64 KiB");
 	for (int round = 0; round < 3; round++) {
 		add_rx(QSIZE / 2);
 		settle();
 		while (recv_pkt(&p))
 			got += p.h.op == VIRTIO_VSOCK_OP_RW ? p.h.len : 0;
 	}
+	return got;
+}
+
+/* The host sends no more than the guest's buf_alloc until the guest reports progress. */
+static void test_credit(void)
+{
+	static uint8_t out[65536];
+	uint32_t hp, got;
+	struct pkt p;
+	int fd = connect_to_guest(1026, 16384, &hp);
+
+	CHECK(write(fd, out, sizeof(out)) == sizeof(out), "host writes 64 KiB");
+	got = receive_rounds();
 	CHECK(got == 16384, "guest with 16 KiB of credit gets exactly 16 KiB (%u)", got);
 	struct virtio_vsock_hdr u = hdr(VIRTIO_VSOCK_OP_CREDIT_UPDATE, 1026, hp, 0);
 
 	u.buf_alloc = 16384;
 	u.fwd_cnt = 16384;
 	send_pkt(u, NULL, 0);
-	for (int round = 0; round < 3; round++) {
-		add_rx(QSIZE / 2);
-		settle();
-		while (recv_pkt(&p))
-			got += p.h.op == VIRTIO_VSOCK_OP_RW ? p.h.len : 0;
-	}
+	got += receive_rounds();
 	CHECK(got == 32768, "a credit update lets 16 KiB more through (%u)", got);
 	close(fd);
 	send_pkt(hdr(VIRTIO_VSOCK_OP_RST, 1026, hp, 0), NULL, 0);
@@ -276,18 +250,11 @@ int main(void)
 	}
 	dev = vsock__dev(vs);
 	dev->mem = &mem;
-	dev->irq.notify_queue = count_irq;
+	dev->irq = (struct virtio_irq){ .notify_queue = guest_dev__count_irq, .ctx = &irqs };
 	for (unsigned int q = 0; q < 3; q++) {
-		struct virtq *vq = &dev->queues[q];
-
-		vq->size = QSIZE;
-		vq->desc_gpa = q_base(q);
-		vq->avail_gpa = q_base(q) + 0x1000;
-		vq->used_gpa = q_base(q) + 0x2000;
-		vq->mem = &mem;
-		vq->ready = true;
-		virtq__reset(vq);
-		CHECK(virtq__validate(vq, &err) == 0, "queue %u lies in guest memory", q);
+		guest_ring__init(&ring[q], &mem, QSIZE, q_base(q));
+		CHECK(guest_ring__attach(&ring[q], &dev->queues[q], &err) == 0,
+		      "queue %u lies in guest memory", q);
 	}
 	dev->active = true;
 

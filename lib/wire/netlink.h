@@ -5,8 +5,8 @@
  * so neither needs the `ip` or `tc` binaries. Answers come from the kernel, yet every length
  * in them is checked before it is used.
  */
-#ifndef KAGE_LIB_NETLINK_H
-#define KAGE_LIB_NETLINK_H
+#ifndef KAGE_LIB_WIRE_NETLINK_H
+#define KAGE_LIB_WIRE_NETLINK_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -15,7 +15,7 @@
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 
-#include "err.h"
+#include "../err.h"
 
 #define NL_MSG_MAX 4096
 

@@ -11,6 +11,7 @@
 #include "lib/err.h"
 #include "lib/log.h"
 #include "runtime/oci/settings.h"
+#include "runtime/plan/sizing.h"
 #include "runtime/oci/spec.h"
 #include "tests/unit/tap.h"
 

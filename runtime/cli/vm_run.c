@@ -28,13 +28,10 @@
 #include "../agent/client.h"
 #include "../agent/link.h"
 #include "../sandbox/relay.h"
-#include "vm_plan.h"
+#include "vm_cli.h"
 
 /* Where a share given as the guest's "/" is mounted; the command is chrooted there. */
 #define GUEST_ROOT "/run/kage/root"
-
-static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM,
-				  SIGWINCH };
 
 static struct json_object *string_array(const char *const *v, size_t n)
 {
@@ -66,7 +63,7 @@ static int parse_user(const char *s, long *uid, long *gid, struct err **err)
 	return 0;
 }
 
-static struct json_object *create_request(struct vm_opts *o, struct err **err)
+static struct json_object *create_request(struct vm_cli *o, struct err **err)
 {
 	const char *env[VM_ENV_MAX + 4];
 	size_t n_env = 0, n_args = 0;
@@ -85,11 +82,10 @@ static struct json_object *create_request(struct vm_opts *o, struct err **err)
 
 	struct json_object *req = json_object_new_object();
 
-	json_object_object_add(req, "op", json_object_new_string("create"));
 	json_object_object_add(req, "args", string_array((const char *const *)o->command, n_args));
 	json_object_object_add(req, "env", string_array(env, n_env));
 	json_object_object_add(req, "cwd", json_object_new_string(o->cwd ? o->cwd : "/"));
-	if (vm_devices__root_share(o) >= 0)
+	if (vm_plan__root_share(&o->plan) >= 0)
 		json_object_object_add(req, "root", json_object_new_string(GUEST_ROOT));
 	json_object_object_add(req, "uid", json_object_new_int64(uid));
 	json_object_object_add(req, "gid", json_object_new_int64(gid));
@@ -114,13 +110,12 @@ static int mount_one(int ctl, const char *source, const char *target, const char
 {
 	struct json_object *req = json_object_new_object();
 
-	json_object_object_add(req, "op", json_object_new_string("mount"));
 	json_object_object_add(req, "source", json_object_new_string(source));
 	json_object_object_add(req, "target", json_object_new_string(target));
 	json_object_object_add(req, "type", json_object_new_string(type));
 	if (opt)
 		json_object_object_add(req, "options", string_array(&opt, 1));
-	return agent__simple(ctl, req, err);
+	return agent__mount(ctl, req, err);
 }
 
 /*
@@ -128,7 +123,7 @@ static int mount_one(int ctl, const char *source, const char *target, const char
  * /proc, /sys and /dev inside it where the shared tree has those directories (nothing is
  * created in the host's tree for them), and every other share mounted under it.
  */
-static int mount_root(struct vm_opts *o, int ctl, unsigned int i, struct err **err)
+static int mount_root(struct vm_cli *o, int ctl, unsigned int i, struct err **err)
 {
 	/* `needs`: the directory of the shared tree whose presence asks for the mount. */
 	static const struct {
@@ -142,12 +137,12 @@ static int mount_root(struct vm_opts *o, int ctl, unsigned int i, struct err **e
 	char tag[16], host[4096], guest[64];
 	struct stat st;
 
-	vm_devices__share_tag(i, tag, sizeof(tag));
-	if (mount_one(ctl, tag, GUEST_ROOT, "virtiofs", o->shares[i].readonly ? "ro" : NULL,
+	vm_plan__share_tag(i, tag, sizeof(tag));
+	if (mount_one(ctl, tag, GUEST_ROOT, "virtiofs", o->plan.shares[i].readonly ? "ro" : NULL,
 		      err) < 0)
 		return -1;
 	for (size_t k = 0; k < ARRAY_SIZE(inner); k++) {
-		snprintf(host, sizeof(host), "%s/%s", o->shares[i].host_path, inner[k].needs);
+		snprintf(host, sizeof(host), "%s/%s", o->plan.shares[i].host_path, inner[k].needs);
 		if (stat(host, &st) < 0 || !S_ISDIR(st.st_mode))
 			continue;
 		snprintf(guest, sizeof(guest), GUEST_ROOT "/%s", inner[k].dir);
@@ -158,19 +153,19 @@ static int mount_root(struct vm_opts *o, int ctl, unsigned int i, struct err **e
 }
 
 /* Each --share, mounted where the command expects it before the command exists. */
-static int mount_shares(struct vm_opts *o, int ctl, struct err **err)
+static int mount_shares(struct vm_cli *o, int ctl, struct err **err)
 {
-	int root = vm_devices__root_share(o);
+	int root = vm_plan__root_share(&o->plan);
 	char path[4096], tag[16];
 
 	if (root >= 0 && mount_root(o, ctl, root, err) < 0)
-		return err_prefix(err, "vm run: --share %s", o->shares[root].host_path);
-	for (unsigned int i = 0; i < o->nr_shares; i++) {
-		const struct vm_share *sh = &o->shares[i];
+		return err_prefix(err, "vm run: --share %s", o->plan.shares[root].host_path);
+	for (unsigned int i = 0; i < o->plan.nr_shares; i++) {
+		const struct vm_share *sh = &o->plan.shares[i];
 
 		if ((int)i == root)
 			continue;
-		vm_devices__share_tag(i, tag, sizeof(tag));
+		vm_plan__share_tag(i, tag, sizeof(tag));
 		snprintf(path, sizeof(path), "%s%s", root >= 0 ? GUEST_ROOT : "", sh->guest_path);
 		if (mount_one(ctl, tag, path, "virtiofs", sh->readonly ? "ro" : NULL, err) < 0)
 			return err_prefix(err, "vm run: --share %s", sh->host_path);
@@ -179,7 +174,7 @@ static int mount_shares(struct vm_opts *o, int ctl, struct err **err)
 }
 
 /* Mounts the shares, creates the command (held before exec) and returns its name. */
-static int create_command(struct vm_opts *o, int ctl, char **process, struct err **err)
+static int create_command(struct vm_cli *o, int ctl, char **process, struct err **err)
 {
 	struct json_object *req;
 
@@ -193,7 +188,7 @@ static int create_command(struct vm_opts *o, int ctl, char **process, struct err
 	return 0;
 }
 
-int vm_run__command(struct vm_opts *o, struct vm *vm, struct vsock *vs, struct err **err)
+static int relay_command(struct vm_cli *o, struct vm *vm, struct vsock *vs, struct err **err)
 {
 	struct agent_link link = { .vm = vm, .vs = vs };
 	_cleanup_close_ int ctl = -1, sig_fd = -1;
@@ -201,18 +196,14 @@ int vm_run__command(struct vm_opts *o, struct vm *vm, struct vsock *vs, struct e
 	struct relay *r = NULL;
 	struct termios saved;
 	bool raw = false;
-	sigset_t mask;
 	int ret = -1;
 
-	/* The signals were blocked before the VM's threads started (vm_run__block_signals). */
-	sigemptyset(&mask);
-	for (size_t i = 0; i < ARRAY_SIZE(forwarded); i++)
-		sigaddset(&mask, forwarded[i]);
-	sig_fd = signalfd(-1, &mask, SFD_CLOEXEC);
+	/* The signals were blocked before the VM's threads started (machine__block_signals). */
+	sig_fd = machine__signal_fd(err);
 	if (sig_fd < 0)
-		return err_errno(err, "signalfd");
+		return -1;
 	ctl = agent_link__connect(&link, AGENT_CTL_PORT, err);
-	/* From here this thread only relays: it gets its seccomp filter (vm_run__confine). */
+	/* From here this thread only relays: it gets its seccomp filter (machine__confine). */
 	if (ctl < 0 || create_command(o, ctl, &process, err) < 0 ||
 	    seccomp__enter(THREAD_MAIN, err) < 0)
 		return -1;
@@ -228,48 +219,37 @@ int vm_run__command(struct vm_opts *o, struct vm *vm, struct vsock *vs, struct e
 		err_prefix(err, "vm run: %s", o->command[0]);
 		goto out;
 	}
-	if (o->tty && o->interactive && isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &saved) == 0) {
-		struct termios t = saved;
-
-		/* The guest's terminal does the line editing and echo now. */
-		cfmakeraw(&t);
-		raw = tcsetattr(STDIN_FILENO, TCSANOW, &t) == 0;
-	}
+	if (o->tty && o->interactive)
+		raw = relay__raw_terminal(&saved);
 	ret = relay__run(r, err);
 	/* The guest's reset ends the VM; no answer is needed (it may not come). */
 	if (ret >= 0 && agent__shutdown(ctl, NULL) < 0)
 		vm__request_stop(vm, VM_STOP_POWEROFF, "the agent could not be asked to shut down");
 out:
-	if (raw)
-		tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+	relay__restore_terminal(raw, &saved);
 	relay__free(r);
 	return ret;
 }
 
-int vm_run__confine(struct err **err)
+/* `kage vm run`: the command's relay runs on this thread while the VM runs on its own. */
+int vm_cli__run(struct vm_cli *o, struct err **err)
 {
-	enum seccomp_mode mode;
+	struct vm *vm = NULL;
+	struct vsock *vs = NULL;
+	int rc = -1;
 
-	if (seccomp__mode_from_env(SECCOMP_MODE_KILL, &mode, err) < 0)
-		return -1;
-	return seccomp__setup(mode, err);
-}
+	machine__block_signals();
+	if (machine__confine(err) < 0 || vm_plan__create(&o->plan, &vm, &vs, err) < 0 ||
+	    vm__start(vm, err) < 0)
+		goto out;
+	rc = relay_command(o, vm, vs, err);
+	if (rc < 0)
+		vm__request_stop(vm, VM_STOP_SIGNAL, "the command could not run");
+	enum vm_stop how = vm__wait(vm, rc < 0 ? NULL : err);
 
-void vm_run__forwarded(sigset_t *mask)
-{
-	sigemptyset(mask);
-	for (size_t i = 0; i < ARRAY_SIZE(forwarded); i++)
-		sigaddset(mask, forwarded[i]);
-}
-
-void vm_run__block_signals(void)
-{
-	sigset_t mask;
-
-	sigemptyset(&mask);
-	for (size_t i = 0; i < ARRAY_SIZE(forwarded); i++)
-		sigaddset(&mask, forwarded[i]);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
-	/* A closed stdout must end our writes with EPIPE, not kill us mid-relay. */
-	signal(SIGPIPE, SIG_IGN);
+	if (rc >= 0 && how == VM_STOP_ERROR)
+		rc = -1;
+out:
+	vm__destroy(vm);
+	return rc;
 }

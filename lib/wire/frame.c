@@ -10,8 +10,8 @@
 
 #include <json-c/json.h>
 
-#include "cleanup.h"
-#include "err.h"
+#include "../cleanup.h"
+#include "../err.h"
 
 /* Deep enough for any request we define, shallow enough that nesting cannot exhaust a stack. */
 #define FRAME_JSON_DEPTH 32
