@@ -25,6 +25,12 @@ int arch__vcpu_init(struct vcpu *vcpu, struct err **err);
 int arch__add_platform_devices(struct vm *vm, struct err **err);
 /* Places kernel, initrd, command line and boot tables; sets the boot vCPU's entry state. */
 int arch__load_kernel(struct vm *vm, struct err **err);
+/*
+ * The version string a kernel image carries (`kage version` prints the embedded one's) into
+ * buf, NUL-terminated; -1 with err when the image is not this architecture's or has none.
+ */
+int arch__kernel_version(const void *image, size_t size, char *buf, size_t len,
+			 struct err **err);
 /* Exits only this architecture has (port I/O on x86). Returns 1 if it handled the exit. */
 int arch__handle_exit(struct vcpu *vcpu);
 /* The guest-physical range reserved for device MMIO windows. */

@@ -22,6 +22,7 @@
 #include "proc/proc.h"
 #include "req.h"
 #include "container/settings.h"
+#include "container/stats.h"
 #include "proc/spec.h"
 
 #ifndef KAGE_VERSION
@@ -261,6 +262,23 @@ static void op_ps(struct reply r, struct json_object *req)
 	conn__reply(r, o);
 }
 
+/*
+ * The figures of the container the named process is the init of (container/stats.h); an
+ * exec has no cgroup of its own to read, so it gets only its network's.
+ */
+static void op_stats(struct reply r, struct json_object *req)
+{
+	struct proc *p = req_proc(r, req);
+
+	if (!p)
+		return;
+	if (p->state == PROC_EXITED) {
+		conn__reply_err(r, "stats: %s has exited", p->id);
+		return;
+	}
+	conn__reply(r, stats__collect(p->cgroup, p->pid));
+}
+
 static void run_change(enum agent_op id, const struct op *op, struct reply r,
 		       struct json_object *req)
 {
@@ -318,6 +336,7 @@ static const struct op ops[AGENT_OP_COUNT] = {
 	[AGENT_OP_HOSTNAME] = { .change = settings__hostname },
 	[AGENT_OP_SYSCTL] = { .change = settings__sysctl },
 	[AGENT_OP_NETWORK] = { .change = net__configure },
+	[AGENT_OP_STATS] = { .fn = op_stats },
 };
 
 void ops__dispatch(struct conn *c, struct json_object *req)

@@ -81,6 +81,51 @@ struct agent_ps {
 int agent__ps(int fd, bool all, struct agent_ps *out, struct err **err);
 void agent_ps__free(struct agent_ps *ps);
 
+/*
+ * stats (stats.c): a container's figures from inside the guest, its init process's cgroup
+ * and network namespace. A group the guest could not read is absent (has_* false); limits
+ * are -1 for "max". Every number is checked to be an integer in range.
+ */
+struct agent_stat_kv {
+	char key[AGENT_NAME_MAX];
+	int64_t value;
+};
+
+struct agent_io_stat {
+	int64_t major, minor, rbytes, wbytes, rios, wios;
+};
+
+struct agent_net_stat {
+	char name[32];
+	int64_t rx_bytes, rx_packets, rx_errors, rx_dropped;
+	int64_t tx_bytes, tx_packets, tx_errors, tx_dropped;
+};
+
+struct agent_stats {
+	bool has_cpu, has_memory, has_swap, has_pids, has_io, has_net;
+	struct {
+		int64_t usage_usec, user_usec, system_usec, nr_periods, nr_throttled,
+			throttled_usec;
+	} cpu;
+	struct {
+		int64_t current, max;
+		int64_t low, high, max_events, oom, oom_kill;	/* memory.events */
+	} memory;
+	struct agent_stat_kv *memory_stat;	/* memory.stat, in the guest's order */
+	size_t n_memory_stat;
+	struct {
+		int64_t current, max;
+	} swap, pids;
+	struct agent_io_stat *io;
+	size_t n_io;
+	struct agent_net_stat *net;
+	size_t n_net;
+};
+
+int agent__stats(int fd, const char *process, struct agent_stats *out, struct err **err);
+int agent_reply__stats(struct json_object *resp, struct agent_stats *out, struct err **err);
+void agent_stats__free(struct agent_stats *s);
+
 /* Sends wait for process; the answer comes with agent__wait_recv. */
 int64_t agent__wait_send(int fd, const char *process, struct err **err);
 /* The process's exit status (128 + signal for a killed one), 0..255. */

@@ -14,17 +14,6 @@
 static const char *const labels[] = { " ok ", "warn", "FAIL", "skip" };
 static const char *const json_results[] = { "ok", "warn", "fail", "skip" };
 
-static void usage(void)
-{
-	printf("Usage: kage check [-v|--verbose] [--format text|json]\n\n"
-	       "Check whether this host can run kage's microVMs: a hardware-backed /dev/kvm with\n"
-	       "the capabilities kage uses, /dev/net/tun and cgroups. Prints each problem with\n"
-	       "its fix, then a verdict; exits 0 when the host is fit, 1 when it is not.\n\n"
-	       "  -v, --verbose      print every check, not only the problems\n"
-	       "      --format FMT   text (default) or json\n"
-	       "  -h, --help         this help\n");
-}
-
 static void print_text(const struct check_report *r, bool verbose)
 {
 	size_t fails = check__failures(r);
@@ -100,21 +89,30 @@ static int print_json(const struct check_report *r, struct err **err)
 
 enum { OPT_FORMAT = 256 };
 
-static const struct option opts[] = {
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "format", required_argument, NULL, OPT_FORMAT },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
+static const struct cli_opt opts[] = {
+	{ "verbose", 'v', NULL, 'v', "print every check, not only the problems" },
+	{ "format", 0, "FMT", OPT_FORMAT, "text (default) or json (docs/check.md)" },
+};
+
+const struct cli_cmd cmd_check_usage = {
+	"check", "check [-v|--verbose] [--format text|json]",
+	"Check whether this host can run kage's microVMs: a hardware-backed /dev/kvm with\n"
+	"the capabilities kage uses, /dev/net/tun, the traffic-control modules networking\n"
+	"needs and cgroups. Prints each problem with its fix, then a verdict; exits 0 when\n"
+	"the host is fit, 1 when it is not.",
+	opts, ARRAY_SIZE(opts), CLI_OPERAND_OTHER,
 };
 
 /* Returns 1 to go on, 0 after --help, <0 with err set for a bad command line. */
 static int parse_args(int argc, char **argv, bool *verbose, bool *json, struct err **err)
 {
+	struct cli_getopt go;
 	int c;
 
+	cli_getopt__init(&go, &cmd_check_usage, ARRAY_SIZE(opts), ":");
 	/* Errors travel through err and main reports them; getopt stays quiet. */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, go.shortopts, go.longopts, NULL)) != -1) {
 		switch (c) {
 		case 'v':
 			*verbose = true;
@@ -126,7 +124,7 @@ static int parse_args(int argc, char **argv, bool *verbose, bool *json, struct e
 					       optarg);
 			break;
 		case 'h':
-			usage();
+			cli_cmd__usage(&cmd_check_usage, stdout);
 			return 0;
 		case ':':
 			return err_msg(err, "check: option '%s' needs an argument",

@@ -6,6 +6,14 @@
 #include "cli.h"
 #include "../oci/settings.h"
 
+const struct cli_cmd cmd_env_usage = {
+	"env", "[--config FILE] env",
+	"Print kage's settings as JSON: each one's value and whether it came from\n"
+	"the config file or the built-in default. The file is the first of\n"
+	"--config FILE, $" CONFIG_ENV " and " CONFIG_SYSTEM_PATH " (see docs/config.md).",
+	NULL, 0, CLI_OPERAND_OTHER,
+};
+
 int cmd_env(const struct globals *g, int argc, char **argv, struct err **err)
 {
 	struct kage_config c;
@@ -13,11 +21,7 @@ int cmd_env(const struct globals *g, int argc, char **argv, struct err **err)
 	int ret;
 
 	if (cli__wants_help(argc, argv)) {
-		printf("Usage: kage [--config FILE] env\n\n"
-		       "Print kage's settings as JSON: each one's value and whether it came from\n"
-		       "the config file or the built-in default. The file is the first of\n"
-		       "--config FILE, $" CONFIG_ENV " and " CONFIG_SYSTEM_PATH " (see "
-		       "docs/config.md).\n");
+		cli_cmd__usage(&cmd_env_usage, stdout);
 		return 0;
 	}
 	if (argc > 1)

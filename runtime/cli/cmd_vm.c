@@ -19,33 +19,51 @@
 #define DEFAULT_CPUS 1
 #define MAX_CPUS 254
 
-static void usage(FILE *out)
+enum { OPT_CONSOLE = 256, OPT_MEM, OPT_CPUS, OPT_CMDLINE, OPT_KERNEL, OPT_INITRD, OPT_VSOCK,
+       OPT_SHARE, OPT_DISK };
+
+/*
+ * Plain `kage vm` takes the rows up to --share, which it knows only to say that a share needs
+ * `kage vm run`; the rows after --share are run's alone.
+ */
+static const struct cli_opt opts[] = {
+	{ "console", 0, NULL, OPT_CONSOLE, "show the guest console on stdout (input from stdin)" },
+	{ "mem", 0, "SIZE", OPT_MEM,
+	  "guest memory in MiB, or with a suffix M or G (default " CLI_STR(DEFAULT_MEM_MIB) ")" },
+	{ "cpus", 0, "N", OPT_CPUS, "vCPUs (default " CLI_STR(DEFAULT_CPUS) ")" },
+	{ "cmdline", 0, "ARGS", OPT_CMDLINE, "extra guest kernel arguments" },
+	{ "kernel", 0, "PATH", OPT_KERNEL, "boot this bzImage instead of the embedded kernel" },
+	{ "initrd", 0, "PATH", OPT_INITRD, "use this initramfs instead of the embedded one" },
+	{ "vsock-socket", 0, "P", OPT_VSOCK,
+	  "serve the guest's vsock (CID " CLI_STR(GUEST_CID) ") on Unix socket P:\n"
+	  "write \"CONNECT <port>\\n\", read \"OK <port>\\n\", then the\n"
+	  "stream; guest connections to host port N go to P_N" },
+	{ "disk", 0, "PATH[:ro]", OPT_DISK, "attach a file or block device as /dev/vda, vdb, ..." },
+	{ NULL, 0, NULL, 0, "run only:" },
+	{ "share", 0, "HOST:GUEST[:ro][:cache=none|auto|always]", OPT_SHARE,
+	  "share host directory HOST at GUEST (virtio-fs)" },
+	{ "tty", 't', NULL, 't', "give CMD a terminal (stdin in raw mode when it is one)" },
+	{ "interactive", 'i', NULL, 'i', "pass our stdin to CMD (otherwise it reads /dev/null)" },
+	{ "env", 'e', "K=V", 'e', "add to CMD's environment" },
+	{ "cwd", 'w', "DIR", 'w', "CMD's working directory (default /)" },
+	{ "user", 'u', "U[:G]", 'u', "run CMD as this uid and gid (default 0:0)" },
+};
+
+const struct cli_cmd cmd_vm_usage = {
+	"vm", "vm [options]\n"
+	"vm run [options] [-t] [-i] [-e K=V]... [-w DIR] [-u UID[:GID]] -- CMD [ARGS]",
+	"Boot a microVM on the embedded guest kernel and initramfs and wait for it to end;\n"
+	"with run, run CMD in it through the guest agent, carrying its stdin, stdout,\n"
+	"stderr, signals and terminal, and exit with its status (128+N for signal N).",
+	opts, ARRAY_SIZE(opts), CLI_OPERAND_OTHER,
+};
+
+static size_t boot_opts(void)
 {
-	fprintf(out,
-		"Usage: kage vm [options]\n"
-		"       kage vm run [options] [-t] [-i] [-e K=V]... [-w DIR] [-u UID[:GID]] -- CMD [ARGS]\n\n"
-		"Boot a microVM on the embedded guest kernel and initramfs and wait for it to end;\n"
-		"with run, run CMD in it through the guest agent, carrying its stdin, stdout,\n"
-		"stderr, signals and terminal, and exit with its status (128+N for signal N).\n\n"
-		"  --console          show the guest console on stdout (input from stdin)\n"
-		"  --mem SIZE         guest memory in MiB, or with a suffix M or G (default %d)\n"
-		"  --cpus N           vCPUs (default %d)\n"
-		"  --cmdline ARGS     extra guest kernel arguments\n"
-		"  --kernel PATH      boot this bzImage instead of the embedded kernel\n"
-		"  --initrd PATH      use this initramfs instead of the embedded one\n"
-		"  --vsock-socket P   serve the guest's vsock (CID %d) on Unix socket P:\n"
-		"                     write \"CONNECT <port>\\n\", read \"OK <port>\\n\", then the\n"
-		"                     stream; guest connections to host port N go to P_N\n"
-		"  --disk PATH[:ro]   attach a file or block device as /dev/vda, vdb, ...\n"
-		"run only:\n"
-		"  --share HOST:GUEST[:ro][:cache=none|auto|always]\n"
-		"                     share host directory HOST at GUEST (virtio-fs)\n"
-		"  -t, --tty          give CMD a terminal (stdin in raw mode when it is one)\n"
-		"  -i, --interactive  pass our stdin to CMD (otherwise it reads /dev/null)\n"
-		"  -e, --env K=V      add to CMD's environment\n"
-		"  -w, --cwd DIR      CMD's working directory (default /)\n"
-		"  -u, --user U[:G]   run CMD as this uid and gid (default 0:0)\n",
-		DEFAULT_MEM_MIB, DEFAULT_CPUS, GUEST_CID);
+	for (size_t i = 0; i < ARRAY_SIZE(opts); i++)
+		if (opts[i].name && !strcmp(opts[i].name, "share"))
+			return i + 1;
+	return ARRAY_SIZE(opts);
 }
 
 /* "512", "512M", "2G" → MiB. */
@@ -91,37 +109,16 @@ static int parse_cpus(const char *s, unsigned int *n, struct err **err)
 
 static int parse_opts(int argc, char **argv, struct vm_cli *o, struct err **err)
 {
-	enum { OPT_CONSOLE = 256, OPT_MEM, OPT_CPUS, OPT_CMDLINE, OPT_KERNEL, OPT_INITRD,
-	       OPT_VSOCK, OPT_SHARE, OPT_DISK };
-	const char *shortopts = o->run ? "+htie:w:u:" : "+h";
-	static const struct option opts[] = {
-		{ "console", no_argument, NULL, OPT_CONSOLE },
-		{ "mem", required_argument, NULL, OPT_MEM },
-		{ "cpus", required_argument, NULL, OPT_CPUS },
-		{ "cmdline", required_argument, NULL, OPT_CMDLINE },
-		{ "kernel", required_argument, NULL, OPT_KERNEL },
-		{ "initrd", required_argument, NULL, OPT_INITRD },
-		{ "vsock-socket", required_argument, NULL, OPT_VSOCK },
-		{ "share", required_argument, NULL, OPT_SHARE },
-		{ "disk", required_argument, NULL, OPT_DISK },
-		{ "tty", no_argument, NULL, 't' },
-		{ "interactive", no_argument, NULL, 'i' },
-		{ "env", required_argument, NULL, 'e' },
-		{ "cwd", required_argument, NULL, 'w' },
-		{ "user", required_argument, NULL, 'u' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
+	struct cli_getopt go;
 	uint64_t mib = DEFAULT_MEM_MIB;
 	int c;
 
 	o->plan.cfg.nr_vcpus = DEFAULT_CPUS;
+	cli_getopt__init(&go, &cmd_vm_usage, o->run ? ARRAY_SIZE(opts) : boot_opts(), "+");
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, shortopts, opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, go.shortopts, go.longopts, NULL)) != -1) {
 		if (!o->run && c == OPT_SHARE)
 			return err_msg(err, "vm: --share needs the agent: use kage vm run");
-		if (!o->run && c > 0 && c < 256 && strchr("tiewu", c))
-			c = '?';	/* run-only options */
 		switch (c) {
 		case OPT_CONSOLE:
 			o->plan.cfg.console = true;
@@ -173,7 +170,7 @@ static int parse_opts(int argc, char **argv, struct vm_cli *o, struct err **err)
 			o->user = optarg;
 			break;
 		case 'h':
-			usage(stdout);
+			cli_cmd__usage(&cmd_vm_usage, stdout);
 			return 1;
 		default:
 			return err_msg(err, "vm: unknown option '%s' (see kage vm --help)",

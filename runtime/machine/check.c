@@ -1,6 +1,6 @@
 /*
  * The probes behind `kage check`: whether this host's KVM runs a stock Linux guest kernel the
- * way kage drives it, and whether the container plumbing (tun, cgroups) is there.
+ * way kage drives it, and whether the container plumbing (tun, tc, cgroups) is there.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -17,6 +17,7 @@
 #include <sys/statfs.h>
 #include <sys/sysmacros.h>
 #include <sys/types.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <seccomp.h>
@@ -26,6 +27,7 @@
 #include "../../lib/cleanup.h"
 #include "../../vmm/arch.h"
 #include "check.h"
+#include "kmod.h"
 
 #define KVM_PATH "/dev/kvm"
 #define TUN_PATH "/dev/net/tun"
@@ -342,6 +344,53 @@ static void check_tun(struct probe *p, struct check *c)
 			   "mknod /dev/net/tun c 10 200)");
 }
 
+/*
+ * Container networking joins Docker's veth and the VM's tap with an ingress qdisc and a
+ * matchall filter whose mirred action redirects (runtime/sandbox/net_host.c): the kernel
+ * needs these three, built in or as modules it can load when kage first asks for them.
+ */
+static void check_tc(struct probe *p, struct check *c)
+{
+	static const char *const mods[] = { "sch_ingress", "cls_matchall", "act_mirred" };
+	static const char *const configs[] = { "CONFIG_NET_SCH_INGRESS", "CONFIG_NET_CLS_MATCHALL",
+					       "CONFIG_NET_ACT_MIRRED" };
+	char moddir[300], found[CHECK_TEXT / 2] = "", missing[CHECK_TEXT / 4] = "";
+	size_t used = 0;
+	bool unknown = false;
+	struct utsname u;
+
+	(void)p;
+	if (uname(&u) < 0)
+		u.release[0] = '\0';
+	snprintf(moddir, sizeof(moddir), "/lib/modules/%s", u.release);
+	for (size_t i = 0; i < ARRAY_SIZE(mods); i++) {
+		enum kmod_state st = kmod__find("/proc/modules", moddir, mods[i]);
+
+		if (used < sizeof(found))
+			used += snprintf(found + used, sizeof(found) - used, "%s%s %s",
+					 i ? ", " : "", mods[i], kmod__state_name(st));
+		if (st == KMOD_ABSENT || st == KMOD_UNKNOWN)
+			append(missing, sizeof(missing), configs[i]);
+		unknown |= st == KMOD_UNKNOWN;
+	}
+	if (!missing[0]) {
+		set_result(c, CHECK_OK, "%s (container networking)", found);
+		return;
+	}
+	if (unknown) {
+		set_result(c, CHECK_WARN, "%s: no /proc/modules entry, and no modules.builtin or "
+			   "modules.dep in %s to say whether the kernel has them; container "
+			   "networking needs them", found, moddir);
+		set_fix(c, "make sure the kernel is built with %s (y, or m with its modules "
+			   "installed in %s)", missing, moddir);
+		return;
+	}
+	set_result(c, CHECK_FAIL, "%s; containers with a network cannot be connected to it",
+		   found);
+	set_fix(c, "install the kernel's modules for %s in %s, or build the kernel with %s",
+		u.release, moddir, missing);
+}
+
 static bool is_fs(const char *path, unsigned long magic)
 {
 	struct statfs sf;
@@ -371,6 +420,7 @@ static void check_cgroups(struct probe *p, struct check *c)
 {
 	char ctl[CHECK_TEXT / 2] = "";
 	const char *layout;
+	bool v1 = false;
 
 	if (is_fs(CGROUP_ROOT, CGROUP2_SUPER_MAGIC)) {
 		layout = "cgroup v2 (unified)";
@@ -380,13 +430,23 @@ static void check_cgroups(struct probe *p, struct check *c)
 				 ? "cgroup v1, hybrid (cgroup2 on " CGROUP_ROOT "/unified)"
 				 : "cgroup v1";
 		v1_controllers(ctl, sizeof(ctl));
+		v1 = true;
 	} else {
 		set_result(c, CHECK_FAIL, "no cgroup hierarchy is mounted on %s", CGROUP_ROOT);
 		set_fix(c, "mount cgroup2: mount -t cgroup2 cgroup2 %s", CGROUP_ROOT);
 		return;
 	}
-	if (has_word(ctl, "cpu") && has_word(ctl, "memory")) {
+	if (has_word(ctl, "cpu") && has_word(ctl, "memory") && !v1) {
 		set_result(c, CHECK_OK, "%s; controllers: %s", layout, ctl);
+		return;
+	}
+	/* runtime/sandbox/cgroup.c places a sandbox in its cgroupsPath on cgroup2 only. */
+	if (v1) {
+		set_result(c, CHECK_WARN, "%s; controllers: %s; on cgroup v1 a container gets no "
+			   "host cgroup of its own (its cgroupsPath is not applied): its microVM "
+			   "stays in the caller's cgroups", layout, ctl[0] ? ctl : "none");
+		set_fix(c, "boot the host with the unified cgroup v2 hierarchy "
+			   "(systemd.unified_cgroup_hierarchy=1 on the kernel command line)");
 		return;
 	}
 	/* kage still runs, but cannot hold a container to its CPU and memory limits. */
@@ -459,6 +519,7 @@ static const struct {
 	{ "hardware virtualization", check_hw_virt },
 	{ "PVM", check_pvm },
 	{ "TUN device", check_tun },
+	{ "traffic control", check_tc },
 	{ "cgroups", check_cgroups },
 	{ "seccomp filters", check_seccomp },
 	{ "sandbox jail", check_jail },

@@ -2,6 +2,7 @@
  * A plan becomes a VM: the vsock device every VM gets (how kage reaches the guest agent), then
  * the plan's network card, disks (virtio-blk) and shares (virtio-fs), all before it starts.
  */
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include "../../devices/net/net.h"
 #include "../../devices/vsock/vsock.h"
 #include "../../lib/cleanup.h"
+#include "../../lib/file.h"
 #include "../../lib/log.h"
 #include "../oci/settings.h"
 #include "vm_plan.h"
@@ -127,6 +129,27 @@ static int add_devices(struct vm *vm, struct vm_plan *o, struct err **err)
 	return 0;
 }
 
+int vm_plan__read_image(struct vm_plan *o, const char *path, const void **data, size_t *size,
+			struct err **err)
+{
+	_cleanup_free_ char *buf = NULL;
+	unsigned int i = 0;
+	size_t len = 0;
+
+	while (i < ARRAY_SIZE(o->images) && o->images[i])
+		i++;
+	if (i == ARRAY_SIZE(o->images))
+		return err_msg(err, "more than %zu image files", ARRAY_SIZE(o->images));
+	if (file__read_at(AT_FDCWD, path, VM_IMAGE_MAX, &buf, &len, err) < 0)
+		return -1;
+	if (!len)
+		return err_msg(err, "%s: empty file", path);
+	*data = buf;
+	*size = len;
+	o->images[i] = TAKE_PTR(buf);
+	return 0;
+}
+
 void vm_plan__free(struct vm_plan *o)
 {
 	if (o->has_net)		/* a tap no device took */
@@ -135,6 +158,10 @@ void vm_plan__free(struct vm_plan *o)
 	for (unsigned int i = 0; i < o->nr_copies; i++)
 		free(o->copies[i]);
 	o->nr_copies = 0;
+	for (unsigned int i = 0; i < ARRAY_SIZE(o->images); i++) {
+		free(o->images[i]);
+		o->images[i] = NULL;
+	}
 }
 
 /* Every VM gets a vsock device: it is how kage reaches the guest agent. */

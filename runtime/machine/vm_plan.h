@@ -61,6 +61,7 @@ struct vm_plan {
 	bool has_net;
 	struct vm_net net;
 	struct net *net_dev;	/* the card, once vm_plan__create has added it */
+	void *images[2];	/* image files read by vm_plan__read_image, freed with the plan */
 };
 
 /* Creates the VM with its vsock device (*vs, when vs is not NULL) and the plan's devices; the
@@ -76,8 +77,22 @@ void vm_plan__share_tag(unsigned int i, char *tag, size_t size);
 int vm_plan__root_share(const struct vm_plan *p);
 void vm_plan__free(struct vm_plan *p);
 
+/* Guest images of at most this size: a kernel is tens of MiB, an initramfs rarely more. */
+#define VM_IMAGE_MAX (1ul << 30)
+/*
+ * Reads the image file at path whole into memory the plan owns (*data, *size): what is
+ * checked (a SHA-256) is then the very bytes that boot, whatever happens to the file after.
+ * A FIFO, an empty file or one past VM_IMAGE_MAX is refused.
+ */
+int vm_plan__read_image(struct vm_plan *p, const char *path, const void **data, size_t *size,
+			struct err **err);
+
 /* The embedded guest kernel and initramfs, in cfg (images.c: the images live in the binary). */
 void vm_plan__embedded_images(struct vm_config *cfg);
+/* The embedded kernel's version string (arch__kernel_version), and the SHA-256 (hex) of the
+ * embedded kernel and initramfs: what `kage version` prints. */
+int vm_plan__embedded_kernel_version(char *buf, size_t len, struct err **err);
+void vm_plan__embedded_sha256(char kernel[65], char initrd[65]);
 /* cfg's kernel and initramfs (the plan's paths, mapped, or the embedded ones) and its kernel
  * command line. */
 int vm_plan__load_images(struct vm_plan *p, struct err **err);

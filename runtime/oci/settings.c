@@ -5,8 +5,10 @@
  */
 #include "settings.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +45,11 @@ static const char *const key_names[CONFIG_NKEYS] = {
 	[CONFIG_MAX_MEMORY_MIB] = "max_memory_mib",
 	[CONFIG_AGENT_TIMEOUT_S] = "agent_timeout_s",
 	[CONFIG_SECCOMP] = "seccomp",
+	[CONFIG_KERNEL] = "kernel",
+	[CONFIG_KERNEL_SHA256] = "kernel_sha256",
+	[CONFIG_INITRD] = "initrd",
+	[CONFIG_INITRD_SHA256] = "initrd_sha256",
+	[CONFIG_ROOTFS_BLOCK_SHA256] = "rootfs_block_sha256",
 };
 
 static const char *const fs_cache_names[] = {
@@ -66,7 +73,8 @@ static const char *const level_names[] = { "error", "warn", "info", "debug" };
 
 static const char *const known_annotations[] = {
 	CONFIG_ANN_VCPUS, CONFIG_ANN_MEMORY, CONFIG_ANN_FS_CACHE, CONFIG_ANN_ROOTFS_BLOCK,
-	CONFIG_ANN_ROOTFS_FSTYPE, CONFIG_ANN_ROOTFS_OPTIONS,
+	CONFIG_ANN_ROOTFS_FSTYPE, CONFIG_ANN_ROOTFS_OPTIONS, CONFIG_ANN_KERNEL,
+	CONFIG_ANN_KERNEL_SHA256, CONFIG_ANN_INITRD, CONFIG_ANN_INITRD_SHA256,
 };
 
 static const char *const origin_names[] = {
@@ -114,6 +122,41 @@ bool config__annotation_known(const char *name)
 	return find_name(known_annotations, ARRAY_SIZE(known_annotations), name) >= 0;
 }
 
+bool config__is_sha256(const char *s)
+{
+	return strlen(s) == 64 && strspn(s, "0123456789abcdefABCDEF") == 64;
+}
+
+/* The image settings: each holds a string or nothing (null in `kage env`). */
+static bool is_image_setting(enum config_key k)
+{
+	return k >= CONFIG_KERNEL && k <= CONFIG_ROOTFS_BLOCK_SHA256;
+}
+
+static char **image_slot(struct kage_config *c, enum config_key k)
+{
+	switch (k) {
+	case CONFIG_KERNEL: return &c->kernel;
+	case CONFIG_KERNEL_SHA256: return &c->kernel_sha256;
+	case CONFIG_INITRD: return &c->initrd;
+	case CONFIG_INITRD_SHA256: return &c->initrd_sha256;
+	case CONFIG_ROOTFS_BLOCK_SHA256: return &c->rootfs_block_sha256;
+	default: return NULL;
+	}
+}
+
+static const char *image_value(const struct kage_config *c, enum config_key k)
+{
+	switch (k) {
+	case CONFIG_KERNEL: return c->kernel;
+	case CONFIG_KERNEL_SHA256: return c->kernel_sha256;
+	case CONFIG_INITRD: return c->initrd;
+	case CONFIG_INITRD_SHA256: return c->initrd_sha256;
+	case CONFIG_ROOTFS_BLOCK_SHA256: return c->rootfs_block_sha256;
+	default: return NULL;
+	}
+}
+
 static void free_strv(char **v)
 {
 	for (size_t i = 0; v && v[i]; i++)
@@ -126,6 +169,9 @@ void config__free(struct kage_config *c)
 	free(c->path);
 	free(c->kernel_params);
 	free_strv(c->annotations_allowed);
+	for (int k = 0; k < CONFIG_NKEYS; k++)
+		if (is_image_setting(k))
+			free(*image_slot(c, k));
 	memset(c, 0, sizeof(*c));
 }
 
@@ -214,10 +260,37 @@ static int read_choice(const char *name, const char *key, struct json_object *v,
 	return 0;
 }
 
+/*
+ * An image's absolute path, or its SHA-256 (kept lowercase, as messages print digests). A
+ * relative path would depend on the directory each kage verb happens to run in.
+ */
+static int read_image_setting(const char *name, enum config_key k, struct json_object *v,
+			      struct kage_config *c, struct err **err)
+{
+	const char *key = key_names[k], *s = NULL;
+	char **slot = image_slot(c, k), *copy;
+	bool digest = k != CONFIG_KERNEL && k != CONFIG_INITRD;
+
+	if (read_string(name, key, v, &s, err) < 0)
+		return -1;
+	if (digest && !config__is_sha256(s))
+		return err_msg(err, "%s: %s: '%s' is not a SHA-256 (64 hex digits)", name, key, s);
+	if (!digest && (s[0] != '/' || strlen(s) >= PATH_MAX))
+		return err_msg(err, "%s: %s: '%s' is not an absolute path", name, key, s);
+	copy = strdup(s);
+	if (!copy)
+		return err_errno(err, "%s: %s", name, key);
+	for (char *p = copy; digest && *p; p++)
+		*p = tolower((unsigned char)*p);
+	free(*slot);
+	*slot = copy;
+	return 0;
+}
+
 static int read_annotations(const char *name, const char *key, struct json_object *v,
 			    struct kage_config *c, struct err **err)
 {
-	char known[128], **list;
+	char known[256], **list;
 	size_t n;
 
 	if (!json_object_is_type(v, json_type_array))
@@ -305,6 +378,12 @@ static int read_setting(const char *name, enum config_key k, struct json_object 
 		return 0;
 	case CONFIG_ANNOTATIONS_ALLOWED:
 		return read_annotations(name, key, v, c, err);
+	case CONFIG_KERNEL:
+	case CONFIG_KERNEL_SHA256:
+	case CONFIG_INITRD:
+	case CONFIG_INITRD_SHA256:
+	case CONFIG_ROOTFS_BLOCK_SHA256:
+		return read_image_setting(name, k, v, c, err);
 	case CONFIG_NKEYS:
 		break;
 	}
@@ -444,6 +523,12 @@ static struct json_object *setting_value(const struct kage_config *c, enum confi
 	case CONFIG_MAX_MEMORY_MIB: return json_object_new_int64(c->max_memory_mib);
 	case CONFIG_AGENT_TIMEOUT_S: return json_object_new_int64(c->agent_timeout_s);
 	case CONFIG_SECCOMP: return json_object_new_string(seccomp_names[c->seccomp]);
+	case CONFIG_KERNEL:
+	case CONFIG_KERNEL_SHA256:
+	case CONFIG_INITRD:
+	case CONFIG_INITRD_SHA256:
+	case CONFIG_ROOTFS_BLOCK_SHA256:
+		return json_object_new_string(image_value(c, k));
 	case CONFIG_ANNOTATIONS_ALLOWED:
 		a = json_object_new_array();
 		for (size_t i = 0; a && i < c->n_annotations_allowed; i++) {
@@ -482,8 +567,12 @@ int config__to_json(const struct kage_config *c, struct json_object **out, struc
 					  NULL) == 0;
 	for (int k = 0; ok && k < CONFIG_NKEYS; k++) {
 		struct json_object *s = json_object_new_object();
+		/* an image setting that is not set: null, not a string */
+		bool unset = is_image_setting(k) && !image_value(c, k);
 
-		ok = add(settings, key_names[k], s) && add(s, "value", setting_value(c, k)) &&
+		ok = add(settings, key_names[k], s) &&
+		     (unset ? json_object_object_add(s, "value", NULL) == 0 :
+			      add(s, "value", setting_value(c, k))) &&
 		     add(s, "source", json_object_new_string(c->from_file[k] ? "file" :
 											 "default"));
 	}

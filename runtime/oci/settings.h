@@ -39,6 +39,14 @@ struct json_object;
 #define CONFIG_ANN_ROOTFS_BLOCK "io.kage.rootfs.block"
 #define CONFIG_ANN_ROOTFS_FSTYPE "io.kage.rootfs.fstype"
 #define CONFIG_ANN_ROOTFS_OPTIONS "io.kage.rootfs.options"
+/*
+ * The guest kernel (a bzImage) and initramfs a container boots instead of the embedded ones,
+ * and the SHA-256 each must have. Host paths too: not allowed by default.
+ */
+#define CONFIG_ANN_KERNEL "io.kage.kernel"
+#define CONFIG_ANN_KERNEL_SHA256 "io.kage.kernel_sha256"
+#define CONFIG_ANN_INITRD "io.kage.initrd"
+#define CONFIG_ANN_INITRD_SHA256 "io.kage.initrd_sha256"
 
 /* How the guest caches files of the shared rootfs (virtio-fs cache= policy). */
 enum config_fs_cache { CONFIG_FS_CACHE_NONE, CONFIG_FS_CACHE_AUTO, CONFIG_FS_CACHE_ALWAYS };
@@ -65,6 +73,11 @@ enum config_key {
 	CONFIG_MAX_MEMORY_MIB,
 	CONFIG_AGENT_TIMEOUT_S,
 	CONFIG_SECCOMP,
+	CONFIG_KERNEL,
+	CONFIG_KERNEL_SHA256,
+	CONFIG_INITRD,
+	CONFIG_INITRD_SHA256,
+	CONFIG_ROOTFS_BLOCK_SHA256,
 	CONFIG_NKEYS
 };
 
@@ -86,6 +99,12 @@ struct kage_config {
 	unsigned int max_memory_mib;
 	unsigned int agent_timeout_s;	/* the guest agent's deadline for ordinary requests */
 	enum config_seccomp seccomp;	/* what a sandbox thread's forbidden call does */
+	/* A container's guest images (absolute paths; NULL: the embedded ones) and the SHA-256
+	 * (64 lowercase hex digits; NULL: not pinned) each must have, and an io.kage.rootfs.block
+	 * image's. */
+	char *kernel, *kernel_sha256;
+	char *initrd, *initrd_sha256;
+	char *rootfs_block_sha256;
 	bool from_file[CONFIG_NKEYS];	/* the settings the file set; the rest are defaults */
 };
 
@@ -126,5 +145,7 @@ const char *config__origin_name(enum config_origin origin);
 int config__fs_cache_from_name(const char *name);
 /* Whether name is one of the io.kage.* annotations above. */
 bool config__annotation_known(const char *name);
+/* Whether s is a SHA-256 as settings and annotations give it: 64 hex digits, either case. */
+bool config__is_sha256(const char *s);
 
 #endif

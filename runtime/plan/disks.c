@@ -5,6 +5,7 @@
  * agent finds it whatever name the guest kernel gave it.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include <json-c/json.h>
 
 #include "../../lib/cleanup.h"
+#include "../../lib/crypto/sha256.h"
 #include "../../lib/log.h"
 #include "../agent/client.h"
 #include "sizing.h"
@@ -144,6 +146,34 @@ static int plan_device(const struct oci_spec *s, size_t i, struct vm_plan *o, st
 	return 0;
 }
 
+/*
+ * rootfs_block_sha256 against the image, read once here per create. A block device is not
+ * hashed (it may be a whole disk, and others may write it): that is logged, not refused.
+ */
+static int check_root_digest(const struct sandbox_settings *st, struct err **err)
+{
+	_cleanup_close_ int fd = open(st->rootfs_block, O_RDONLY | O_CLOEXEC | O_NOCTTY |
+				      O_NONBLOCK);
+	struct stat sb;
+
+	if (fd < 0)
+		return err_errno(err, "rootfs %s", st->rootfs_block);
+	if (fstat(fd, &sb) < 0)
+		return err_errno(err, "rootfs %s", st->rootfs_block);
+	if (S_ISBLK(sb.st_mode)) {
+		pr_info("rootfs %s is a block device: rootfs_block_sha256 is not checked on one",
+			st->rootfs_block);
+		return 0;
+	}
+	if (!S_ISREG(sb.st_mode))
+		return err_msg(err, "rootfs %s is neither a disk image nor a block device",
+			       st->rootfs_block);
+	if (sha256__check_fd(fd, st->rootfs_block, st->rootfs_block_sha256, err) < 0)
+		return err_prefix(err, "setting rootfs_block_sha256: the rootfs %s",
+				  st->rootfs_block);
+	return 0;
+}
+
 int oci_guest__plan_disks(const struct oci_spec *s, const struct sandbox_settings *st,
 			  struct vm_plan *o, struct err **err)
 {
@@ -151,8 +181,11 @@ int oci_guest__plan_disks(const struct oci_spec *s, const struct sandbox_setting
 
 	o->nr_disks = 0;
 	if (st->rootfs_block) {
-		struct vm_disk *d = new_disk(o, err);
+		struct vm_disk *d;
 
+		if (st->rootfs_block_sha256 && check_root_digest(st, err) < 0)
+			return -1;
+		d = new_disk(o, err);
 		if (!d)
 			return -1;
 		/* A read-only root is so on the disk itself, not only in the guest's mount. */

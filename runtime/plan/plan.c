@@ -122,7 +122,7 @@ int oci_guest__plan(const struct oci_spec *s, const struct sandbox_settings *st,
 				 .policy = vm_plan__fs_policy(st->share_policy) };
 	struct stat sb;
 
-	if (oci_guest__plan_disks(s, st, o, err) < 0)
+	if (oci_guest__plan_images(st, o, err) < 0 || oci_guest__plan_disks(s, st, o, err) < 0)
 		return -1;
 	o->nr_shares = 0;
 	if (!oci_guest__root_is_disk(o)) {

@@ -29,6 +29,7 @@ struct vm_plan;
  * shares to o's shares (cache: enum fs_cache; st's share_policy for the bind mounts), and the
  * spec's block devices to its disks. A bound directory is a share; bound files are entries of
  * two shares, files/ro and files/rw (files: a directory oci_guest__share_files fills).
+ * First of all, o's guest images from st (oci_guest__plan_images).
  */
 int oci_guest__plan(const struct oci_spec *s, const struct sandbox_settings *st, int cache,
 		    const char *files, struct vm_plan *o, struct err **err);
@@ -51,6 +52,14 @@ int oci_guest__file_entry(const char *dir, const char *source, char *name, size_
 /* Over the agent control connection ctl: mounts, devices, hostname, sysctls. */
 int oci_guest__setup(int ctl, const struct oci_spec *s, const struct sandbox_settings *st,
 		     const struct vm_plan *o, struct err **err);
+
+/*
+ * images.c. The plan's guest kernel and initramfs: o->cfg holds the embedded ones; a path of
+ * st's replaces one (read whole), and a SHA-256 of st's must match the bytes that will boot.
+ * Part of oci_guest__plan; the message names the setting or annotation, and both digests.
+ */
+int oci_guest__plan_images(const struct sandbox_settings *st, struct vm_plan *o,
+			   struct err **err);
 
 /* disks.c: the disks of oci_guest__plan and their part of oci_guest__setup. */
 int oci_guest__plan_disks(const struct oci_spec *s, const struct sandbox_settings *st,

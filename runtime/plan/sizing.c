@@ -28,6 +28,13 @@ void config__sandbox_defaults(const struct kage_config *c, struct sandbox_settin
 	out->rootfs_fstype = CONFIG_ROOTFS_FSTYPE_DEFAULT;
 	out->rootfs_options = NULL;
 	out->seccomp = c->seccomp;
+	out->kernel = (struct sandbox_image){ .path = c->kernel, .path_from = "kernel",
+					      .sha256 = c->kernel_sha256,
+					      .sha256_from = "kernel_sha256" };
+	out->initrd = (struct sandbox_image){ .path = c->initrd, .path_from = "initrd",
+					      .sha256 = c->initrd_sha256,
+					      .sha256_from = "initrd_sha256" };
+	out->rootfs_block_sha256 = c->rootfs_block_sha256;
 }
 
 /* Reads a decimal number with nothing around it: "4", never "+4", " 4" or "4k". */
@@ -128,6 +135,28 @@ static bool allowed(const struct kage_config *c, const char *name)
 	return false;
 }
 
+/* io.kage.kernel, io.kage.initrd and their _sha256: checked as the settings are. */
+static int apply_image(const struct oci_kv *kv, struct sandbox_settings *out, struct err **err)
+{
+	bool kernel = !strncmp(kv->key, CONFIG_ANN_KERNEL, strlen(CONFIG_ANN_KERNEL));
+	struct sandbox_image *im = kernel ? &out->kernel : &out->initrd;
+
+	if (strstr(kv->key, "_sha256")) {
+		if (!config__is_sha256(kv->value))
+			return err_msg(err, "annotation %s: '%s' is not a SHA-256 (64 hex digits)",
+				       kv->key, kv->value);
+		im->sha256 = kv->value;
+		im->sha256_from = kv->key;
+		return 0;
+	}
+	if (kv->value[0] != '/')
+		return err_msg(err, "annotation %s: '%s' is not an absolute path", kv->key,
+			       kv->value);
+	im->path = kv->value;
+	im->path_from = kv->key;
+	return 0;
+}
+
 static int apply_one(const struct kage_config *c, const struct oci_kv *kv,
 		     struct sandbox_settings *out, struct err **err)
 {
@@ -160,6 +189,11 @@ static int apply_one(const struct kage_config *c, const struct oci_kv *kv,
 		out->rootfs_fstype = kv->value;
 	} else if (!strcmp(kv->key, CONFIG_ANN_ROOTFS_OPTIONS)) {
 		out->rootfs_options = kv->value;
+	} else if (!strcmp(kv->key, CONFIG_ANN_KERNEL) ||
+		   !strcmp(kv->key, CONFIG_ANN_KERNEL_SHA256) ||
+		   !strcmp(kv->key, CONFIG_ANN_INITRD) ||
+		   !strcmp(kv->key, CONFIG_ANN_INITRD_SHA256)) {
+		return apply_image(kv, out, err);
 	} else {
 		fc = config__fs_cache_from_name(kv->value);
 		if (fc < 0)

@@ -16,6 +16,15 @@ struct oci_resources;
 /* The filesystem type of an io.kage.rootfs.block root that names none. */
 #define CONFIG_ROOTFS_FSTYPE_DEFAULT "ext4"
 
+/*
+ * A guest image: path NULL for the embedded one, sha256 NULL when it is not pinned; each
+ * *_from names the setting or annotation that gave the value, for messages.
+ */
+struct sandbox_image {
+	const char *path, *path_from;
+	const char *sha256, *sha256_from;
+};
+
 /* One container's VM, after config__sandbox(). kernel_params points into the config. */
 struct sandbox_settings {
 	unsigned int vcpus;
@@ -28,6 +37,9 @@ struct sandbox_settings {
 	const char *rootfs_fstype;
 	const char *rootfs_options;	/* comma-separated mount(8) words, or NULL */
 	enum config_seccomp seccomp;
+	/* The config's images or the annotations' (pointing into either). */
+	struct sandbox_image kernel, initrd;
+	const char *rootfs_block_sha256;	/* of an io.kage.rootfs.block image, or NULL */
 };
 
 /*
@@ -47,7 +59,8 @@ void config__sandbox_defaults(const struct kage_config *c, struct sandbox_settin
 int config__apply_resources(const struct kage_config *c, const struct oci_resources *res,
 			    struct sandbox_settings *out, struct err **err);
 /*
- * io.kage.vcpus, io.kage.memory (MiB), io.kage.fs_cache and the io.kage.rootfs.* ones
+ * io.kage.vcpus, io.kage.memory (MiB), io.kage.fs_cache, the io.kage.rootfs.* ones and the
+ * io.kage.kernel and io.kage.initrd ones (with their _sha256)
  * override out when the config allows them (out then points into ann); a forbidden or unknown
  * io.kage.* annotation is ignored with a warning, and a malformed or out-of-range value of an
  * allowed one is an error.

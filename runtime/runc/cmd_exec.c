@@ -8,44 +8,38 @@
 #include "../cli/cli.h"
 #include "../container/lifecycle.h"
 
-static void usage(void)
-{
-	printf("Usage: kage exec [options] CONTAINER_ID [COMMAND [ARGS...]]\n\n"
-	       "Run a process in a running container's microVM.\n\n"
-	       "  -p, --process FILE      the process as OCI JSON (instead of COMMAND)\n"
-	       "  -d, --detach            return once it runs; a child process stands for it\n"
-	       "      --pid-file FILE     write the pid standing for the process here\n"
-	       "      --console-socket S  send its terminal's master fd to Unix socket S\n"
-	       "  -t, --tty               give it a terminal\n"
-	       "      --cwd DIR           its working directory\n"
-	       "  -e, --env K=V           add to its environment\n"
-	       "  -u, --user UID[:GID]    run it as this user\n");
-}
+enum { OPT_PID = 256, OPT_CONSOLE, OPT_CWD, OPT_IGNORED_ARG, OPT_IGNORED };
+
+static const struct cli_opt opts[] = {
+	{ "process", 'p', "FILE", 'p', "the process as OCI JSON (instead of COMMAND)" },
+	{ "detach", 'd', NULL, 'd', "return once it runs; a child process stands for it" },
+	{ "pid-file", 0, "FILE", OPT_PID, "write the pid standing for the process here" },
+	{ "console-socket", 0, "S", OPT_CONSOLE, "send its terminal's master fd to Unix socket S" },
+	{ "tty", 't', NULL, 't', "give it a terminal" },
+	{ "cwd", 0, "DIR", OPT_CWD, "its working directory" },
+	{ "env", 'e', "K=V", 'e', "add to its environment" },
+	{ "user", 'u', "UID[:GID]", 'u', "run it as this user" },
+	{ "preserve-fds", 0, "N", OPT_IGNORED_ARG, NULL },
+	{ "process-label", 0, "L", OPT_IGNORED_ARG, NULL },
+	{ "apparmor", 0, "P", OPT_IGNORED_ARG, NULL },
+	{ "no-new-privs", 0, NULL, OPT_IGNORED, NULL },
+	{ "ignore-paused", 0, NULL, OPT_IGNORED, NULL },
+};
+
+const struct cli_cmd cmd_exec_usage = {
+	"exec", "exec [options] CONTAINER_ID [COMMAND [ARGS...]]",
+	"Run a process in a running container's microVM.",
+	opts, ARRAY_SIZE(opts), CLI_OPERAND_CONTAINER,
+};
 
 static int parse(int argc, char **argv, struct exec_opts *eo, struct err **err)
 {
-	enum { OPT_PID = 256, OPT_CONSOLE, OPT_CWD, OPT_IGNORED_ARG, OPT_IGNORED };
-	static const struct option opts[] = {
-		{ "process", required_argument, NULL, 'p' },
-		{ "detach", no_argument, NULL, 'd' },
-		{ "pid-file", required_argument, NULL, OPT_PID },
-		{ "console-socket", required_argument, NULL, OPT_CONSOLE },
-		{ "tty", no_argument, NULL, 't' },
-		{ "cwd", required_argument, NULL, OPT_CWD },
-		{ "env", required_argument, NULL, 'e' },
-		{ "user", required_argument, NULL, 'u' },
-		{ "preserve-fds", required_argument, NULL, OPT_IGNORED_ARG },
-		{ "process-label", required_argument, NULL, OPT_IGNORED_ARG },
-		{ "apparmor", required_argument, NULL, OPT_IGNORED_ARG },
-		{ "no-new-privs", no_argument, NULL, OPT_IGNORED },
-		{ "ignore-paused", no_argument, NULL, OPT_IGNORED },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
+	struct cli_getopt go;
 	int c;
 
+	cli_getopt__init(&go, &cmd_exec_usage, ARRAY_SIZE(opts), "+");
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+p:dte:u:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, go.shortopts, go.longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			eo->process_file = optarg;
@@ -78,7 +72,7 @@ static int parse(int argc, char **argv, struct exec_opts *eo, struct err **err)
 		case OPT_IGNORED:
 			break;
 		case 'h':
-			usage();
+			cli_cmd__usage(&cmd_exec_usage, stdout);
 			return 1;
 		default:
 			return err_msg(err, "exec: unknown option '%s' (see kage exec --help)",

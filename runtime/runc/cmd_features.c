@@ -151,6 +151,13 @@ static json_object *annotations(void)
 	return a;
 }
 
+const struct cli_cmd cmd_features_usage = {
+	"features", "features",
+	"Print what kage supports as JSON, in the format of the OCI runtime-spec's\n"
+	"features document (`runc features`).",
+	NULL, 0, CLI_OPERAND_OTHER,
+};
+
 int cmd_features(const struct globals *g, int argc, char **argv, struct err **err)
 {
 	_cleanup_(json_putp) json_object *root = json_object_new_object();
@@ -158,8 +165,7 @@ int cmd_features(const struct globals *g, int argc, char **argv, struct err **er
 
 	(void)g;
 	if (cli__wants_help(argc, argv)) {
-		printf("Usage: kage features\n\nPrint what kage supports as JSON, in the format "
-		       "of the OCI runtime-spec's\nfeatures document (`runc features`).\n");
+		cli_cmd__usage(&cmd_features_usage, stdout);
 		return 0;
 	}
 	if (argc > 1)

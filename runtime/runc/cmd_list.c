@@ -5,30 +5,37 @@
 
 #include <json-c/json.h>
 
+#include "../../lib/cleanup.h"
 #include "../cli/cli.h"
 #include "../container/state.h"
 
+static const struct cli_opt opts[] = {
+	{ "format", 'f', "FMT", 'f', "table (default) or json" },
+	{ "quiet", 'q', NULL, 'q', "print the container ids only" },
+};
+
+const struct cli_cmd cmd_list_usage = {
+	"list", "list [--format table|json] [--quiet]",
+	"List the containers and their status.",
+	opts, ARRAY_SIZE(opts), CLI_OPERAND_OTHER,
+};
+
 int cmd_list(const struct globals *g, int argc, char **argv, struct err **err)
 {
-	static const struct option opts[] = {
-		{ "format", required_argument, NULL, 'f' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
+	struct cli_getopt go;
 	bool json = false, quiet = false;
 	char **ids = NULL;
 	int c;
 
+	cli_getopt__init(&go, &cmd_list_usage, ARRAY_SIZE(opts), "");
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "f:qh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, go.shortopts, go.longopts, NULL)) != -1) {
 		if (c == 'f' && (!strcmp(optarg, "json") || !strcmp(optarg, "table"))) {
 			json = !strcmp(optarg, "json");
 		} else if (c == 'q') {
 			quiet = true;
 		} else if (c == 'h') {
-			printf("Usage: kage list [--format table|json] [--quiet]\n\n"
-			       "List the containers and their status.\n");
+			cli_cmd__usage(&cmd_list_usage, stdout);
 			return 0;
 		} else {
 			return err_msg(err, "list: bad option '%s'", argv[optind - 1]);

@@ -1,6 +1,9 @@
 /*
- * `kage ps`: the container's processes. JSON gives host pids as runc does, and on the host
- * the container is its sandbox process; the table lists the processes inside the guest.
+ * `kage ps`: the container's processes. The table lists the processes inside its microVM.
+ * JSON gives host pids, as runc does, for its callers (containerd's Pids, and through it
+ * `docker top`, which runs the host's ps and keeps the rows of these pids): the container's
+ * processes live in the guest, where no host tool can see them, and the one host process that
+ * stands for them all is the sandbox (the VMM), so that is the list.
  */
 #include <getopt.h>
 #include <inttypes.h>
@@ -14,26 +17,35 @@
 #include "../container/state.h"
 #include "../container/lifecycle.h"
 
+static const struct cli_opt opts[] = {
+	{ "format", 'f', "FMT", 'f', "table (default) or json" },
+};
+
+const struct cli_cmd cmd_ps_usage = {
+	"ps", "ps [--format table|json] CONTAINER_ID",
+	"table (the default): the processes in the container's microVM, with\n"
+	"their guest pids.\n"
+	"json: the host pids standing for the container, as runc prints them:\n"
+	"[SANDBOX_PID], the one host process (the VMM) that runs them all. So\n"
+	"`docker top` shows the sandbox; `kage ps` shows what runs inside.",
+	opts, ARRAY_SIZE(opts), CLI_OPERAND_CONTAINER,
+};
+
 int cmd_ps(const struct globals *g, int argc, char **argv, struct err **err)
 {
-	static const struct option opts[] = {
-		{ "format", required_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	_cleanup_container_ struct container *c = NULL;
 	_cleanup_close_ int ctl = -1;
+	struct cli_getopt go;
 	bool json = false;
 	int opt;
 
+	cli_getopt__init(&go, &cmd_ps_usage, ARRAY_SIZE(opts), "+");
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+f:h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, go.shortopts, go.longopts, NULL)) != -1) {
 		if (opt == 'f' && (!strcmp(optarg, "json") || !strcmp(optarg, "table"))) {
 			json = !strcmp(optarg, "json");
 		} else if (opt == 'h') {
-			printf("Usage: kage ps [--format table|json] CONTAINER_ID\n\n"
-			       "table: the processes in the container's microVM; json: the host\n"
-			       "pids standing for the container (its sandbox process).\n");
+			cli_cmd__usage(&cmd_ps_usage, stdout);
 			return 0;
 		} else {
 			return err_msg(err, "ps: bad option '%s'", argv[optind - 1]);
@@ -42,18 +54,24 @@ int cmd_ps(const struct globals *g, int argc, char **argv, struct err **err)
 	if (optind >= argc)
 		return err_msg(err, "ps: want a container id");
 	lifecycle__agent_settings(g);
-	if (container__load(g->root, argv[optind], &c, err) < 0)
+	/* No lock: nothing here changes the container, and docker top should not wait on it. */
+	if (container__read(g->root, argv[optind], &c, err) < 0)
 		return -1;
 	enum ctr_status st = container__status(c);
 
 	if (st != CTR_CREATED && st != CTR_RUNNING && st != CTR_PAUSED)
 		return err_msg(err, "container not running");
 	if (json) {
+		/* created, running or paused: the sandbox is alive (container__status checked it) */
 		printf("[%d]\n", (int)c->pid);
-		return 0;
+		return fflush(stdout) == EOF ? err_errno(err, "ps: write") : 0;
 	}
 	struct agent_ps ps;
 
+	/* its vCPUs are parked: the agent could only time out */
+	if (st == CTR_PAUSED)
+		return err_msg(err, "ps: container %s is paused; resume it to list its processes",
+			       c->id);
 	ctl = lifecycle__connect(c, AGENT_CTL_PORT, err);
 	if (ctl < 0 || agent__ps(ctl, true, &ps, err) < 0)
 		return -1;

@@ -4,11 +4,15 @@
 #include "../cli/cli.h"
 #include "../container/lifecycle.h"
 
+const struct cli_cmd cmd_resume_usage = {
+	"resume", "resume CONTAINER_ID", "Restart the vCPUs of a paused container's microVM.",
+	NULL, 0, CLI_OPERAND_CONTAINER,
+};
+
 int cmd_resume(const struct globals *g, int argc, char **argv, struct err **err)
 {
 	if (cli__wants_help(argc, argv)) {
-		printf("Usage: kage resume CONTAINER_ID\n\nRestart the vCPUs of a paused "
-		       "container's microVM.\n");
+		cli_cmd__usage(&cmd_resume_usage, stdout);
 		return 0;
 	}
 	if (argc != 2)

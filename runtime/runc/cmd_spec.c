@@ -58,32 +58,29 @@ static const char default_spec[] =
 	"  \"readonlyPaths\": [\"/proc/bus\", \"/proc/fs\", \"/proc/irq\", \"/proc/sys\","
 	"   \"/proc/sysrq-trigger\"]}}";
 
-static void usage(void)
-{
-	printf("Usage: kage spec [-b|--bundle DIR]\n\n"
-	       "Write a default config.json into the bundle directory (default: the current\n"
-	       "directory), as `runc spec` does. An existing config.json is left alone.\n\n"
-	       "  -b, --bundle DIR   the bundle directory\n"
-	       "      --rootless     refused: kage runs containers as root only\n"
-	       "  -h, --help         this help\n");
-}
-
 enum { OPT_ROOTLESS = 256 };
 
-static const struct option opts[] = {
-	{ "bundle", required_argument, NULL, 'b' },
-	{ "rootless", no_argument, NULL, OPT_ROOTLESS },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
+static const struct cli_opt opts[] = {
+	{ "bundle", 'b', "DIR", 'b', "the bundle directory" },
+	{ "rootless", 0, NULL, OPT_ROOTLESS, "refused: kage runs containers as root only" },
+};
+
+const struct cli_cmd cmd_spec_usage = {
+	"spec", "spec [-b|--bundle DIR]",
+	"Write a default config.json into the bundle directory (default: the current\n"
+	"directory), as `runc spec` does. An existing config.json is left alone.",
+	opts, ARRAY_SIZE(opts), CLI_OPERAND_OTHER,
 };
 
 /* Returns 1 to go on, 0 after --help, <0 with err set. */
 static int parse_args(int argc, char **argv, const char **bundle, struct err **err)
 {
+	struct cli_getopt go;
 	int c;
 
+	cli_getopt__init(&go, &cmd_spec_usage, ARRAY_SIZE(opts), ":");
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":b:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, go.shortopts, go.longopts, NULL)) != -1) {
 		switch (c) {
 		case 'b':
 			*bundle = optarg;
@@ -97,7 +94,7 @@ static int parse_args(int argc, char **argv, const char **bundle, struct err **e
 			return err_msg(err, "spec: --rootless is not supported: kage runs "
 				       "containers as root only");
 		case 'h':
-			usage();
+			cli_cmd__usage(&cmd_spec_usage, stdout);
 			return 0;
 		case ':':
 			return err_msg(err, "spec: option '%s' needs an argument", argv[optind - 1]);

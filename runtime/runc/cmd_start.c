@@ -4,11 +4,15 @@
 #include "../cli/cli.h"
 #include "../container/lifecycle.h"
 
+const struct cli_cmd cmd_start_usage = {
+	"start", "start CONTAINER_ID", "Start the process of a created container.",
+	NULL, 0, CLI_OPERAND_CONTAINER,
+};
+
 int cmd_start(const struct globals *g, int argc, char **argv, struct err **err)
 {
 	if (cli__wants_help(argc, argv)) {
-		printf("Usage: kage start CONTAINER_ID\n\nStart the process of a created "
-		       "container.\n");
+		cli_cmd__usage(&cmd_start_usage, stdout);
 		return 0;
 	}
 	if (argc != 2)

@@ -6,12 +6,17 @@
 #include "../cli/cli.h"
 #include "../container/state.h"
 
+const struct cli_cmd cmd_state_usage = {
+	"state", "state CONTAINER_ID", "Print the container's state as JSON.",
+	NULL, 0, CLI_OPERAND_CONTAINER,
+};
+
 int cmd_state(const struct globals *g, int argc, char **argv, struct err **err)
 {
 	_cleanup_container_ struct container *c = NULL;
 
 	if (cli__wants_help(argc, argv)) {
-		printf("Usage: kage state CONTAINER_ID\n\nPrint the container's state as JSON.\n");
+		cli_cmd__usage(&cmd_state_usage, stdout);
 		return 0;
 	}
 	if (argc != 2)

@@ -37,27 +37,33 @@ static int read_resources(const char *path, struct json_object **out, struct err
 	return 0;
 }
 
+static const struct cli_opt opts[] = {
+	{ "resources", 'r', "FILE", 'r', "the resources as OCI JSON (- for stdin)" },
+};
+
+const struct cli_cmd cmd_update_usage = {
+	"update", "update --resources FILE|- CONTAINER_ID",
+	"A microVM's memory and vCPUs are fixed when it boots: kage refuses a change\n"
+	"to them (or to any other resource) and says which.",
+	opts, ARRAY_SIZE(opts), CLI_OPERAND_CONTAINER,
+};
+
 int cmd_update(const struct globals *g, int argc, char **argv, struct err **err)
 {
-	static const struct option opts[] = {
-		{ "resources", required_argument, NULL, 'r' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
+	struct cli_getopt go;
 	_cleanup_container_ struct container *c = NULL;
 	struct json_object *res = NULL;
 	const char *path = NULL;
 	char asked[512] = "";
 	int opt;
 
+	cli_getopt__init(&go, &cmd_update_usage, ARRAY_SIZE(opts), "");
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "r:h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, go.shortopts, go.longopts, NULL)) != -1) {
 		if (opt == 'r') {
 			path = optarg;
 		} else if (opt == 'h') {
-			printf("Usage: kage update --resources FILE|- CONTAINER_ID\n\n"
-			       "A microVM's memory and vCPUs are fixed when it boots: kage refuses "
-			       "a change\nto them (or to any other resource) and says which.\n");
+			cli_cmd__usage(&cmd_update_usage, stdout);
 			return 0;
 		} else {
 			return err_msg(err, "update: option '%s' is not supported (use --resources)",

@@ -59,7 +59,7 @@ check "the default output lists only FAIL and warn lines" \
 	bash -c '! grep -qE "^\[( ok |skip)\]" <<<"$1"' _ "$out"
 
 for name in "KVM device" "KVM access" "KVM API version" "KVM capabilities" "KVM vCPU limits" \
-	"hardware virtualization" "PVM" "TUN device" "cgroups" "sandbox jail"; do
+	"hardware virtualization" "PVM" "TUN device" "traffic control" "cgroups" "sandbox jail"; do
 	check "--verbose lists '$name'" grep -qE "^\[(FAIL| ok |warn|skip)\] $name: " <<<"$verbose"
 done
 contains "--verbose gives each thread role's seccomp filter size" "$verbose" \
@@ -104,9 +104,41 @@ else
 fi
 case $(stat -f -c %T /sys/fs/cgroup 2>/dev/null) in
 cgroup2fs) contains "reports cgroup v2" "$verbose" "] cgroups: cgroup v2 (unified); controllers: " ;;
-tmpfs) contains "reports cgroup v1" "$verbose" "] cgroups: cgroup v1" ;;
+tmpfs)
+	# The sandbox applies cgroupsPath on cgroup2 only (runtime/sandbox/cgroup.c).
+	contains "warns on cgroup v1" "$verbose" "[warn] cgroups: cgroup v1"
+	contains "the v1 warning says a container gets no host cgroup" "$verbose" \
+		"a container gets no host cgroup of its own"
+	;;
 *) contains "cgroups fails" "$verbose" "[FAIL] cgroups: " ;;
 esac
+
+# The tc modules networking needs, each placed from the module lists read here.
+moddir=/lib/modules/$(uname -r)
+tc_state() {
+	local re="(^|/)${1//_/[-_]}\.ko"
+	if grep -qs "^$1 " /proc/modules; then echo loaded
+	elif grep -qsE "$re" "$moddir/modules.builtin" || [ -e "/sys/module/$1" ]; then echo "built in"
+	elif grep -qsE "$re[^:]*:" "$moddir/modules.dep"; then echo loadable
+	elif [ -r "$moddir/modules.builtin" ] || [ -r "$moddir/modules.dep" ]; then echo "not found"
+	else echo unverified; fi
+}
+tc_detail= tc_result=" ok "
+for m in sch_ingress cls_matchall act_mirred; do
+	st=$(tc_state "$m")
+	tc_detail+="${tc_detail:+, }$m $st"
+	case $st in
+	unverified) tc_result=warn ;;
+	"not found") [ "$tc_result" = warn ] || tc_result=FAIL ;;
+	esac
+done
+diag "tc modules from the lists: $tc_detail"
+contains "traffic control: $tc_result, each module placed as the lists say" "$verbose" \
+	"[$tc_result] traffic control: $tc_detail"
+if [ "$tc_result" != " ok " ]; then
+	contains "the traffic control fix names the kernel options" "$verbose" \
+		"CONFIG_NET_SCH_INGRESS"
+fi
 
 check "--format json matches the text verdict and the exit status" python3 -c '
 import json, sys
@@ -121,6 +153,16 @@ for c in o["checks"]:
     assert (c["fix"] is not None) == (c["result"] in ("fail", "warn")), c
 ' "$json" "$rc" "$verbose"
 expect_status "--format json exits as text does" "$rc" quiet "$KAGE" check --format=json
+check "--format json has the traffic control and cgroups checks, as the text says" python3 -c '
+import json, sys
+o = json.loads(sys.argv[1])
+by = {c["name"]: c for c in o["checks"]}
+word = {"ok": " ok ", "warn": "warn", "fail": "FAIL", "skip": "skip"}
+for name in ("traffic control", "cgroups"):
+    c = by[name]
+    line = "[%s] %s: %s" % (word[c["result"]], name, c["detail"])
+    assert line in sys.argv[2].splitlines(), (line, name)
+' "$json" "$verbose"
 
 expect_status "--help exits 0" 0 quiet "$KAGE" check --help
 contains "--help prints the usage" "$("$KAGE" check --help)" "Usage: kage check"

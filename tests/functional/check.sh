@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Where the VM tests run (the test host, or a machine with VT-x/AMD-V), `kage check` must find
-# the host fit: a hardware-backed /dev/kvm with every capability kage uses, tun and cgroups.
+# the host fit: a hardware-backed /dev/kvm with every capability kage uses, tun, the tc
+# modules container networking uses, and cgroups.
 . "$(dirname "$0")/../lib.sh"
 
 [ -x "$KAGE" ] || { not_ok "build/kage exists (run make)"; finish; }
@@ -21,6 +22,7 @@ contains "vCPU limits reported" "$verbose" "[ ok ] KVM vCPU limits: NR_VCPUS "
 contains "hardware virtualization ok" "$verbose" "[ ok ] hardware virtualization: "
 contains "not PVM" "$verbose" "[ ok ] PVM: kvm_pvm is not loaded"
 contains "tun opens" "$verbose" "[ ok ] TUN device: /dev/net/tun opens"
+contains "the tc modules networking needs are there" "$verbose" "[ ok ] traffic control: sch_ingress "
 contains "cgroups usable" "$verbose" "] cgroups: cgroup v"
 
 # Name the module and the nesting from the CPU's own flags.
