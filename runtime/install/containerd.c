@@ -168,22 +168,6 @@ static int paths(const char *config, const char *name, char **dir, char **dropin
 	return 0;
 }
 
-static int uninstall(const struct install_opts *o, const char *dropin, struct err **err)
-{
-	if (access(dropin, F_OK) < 0) {
-		printf("%s does not exist: runtime \"%s\" is not installed\n", dropin, o->name);
-		return 0;
-	}
-	if (o->dry_run) {
-		printf("would remove %s\n", dropin);
-		return 0;
-	}
-	if (unlink(dropin) < 0)
-		return err_errno(err, "remove %s", dropin);
-	printf("removed %s: restart containerd to drop runtime \"%s\"\n", dropin, o->name);
-	return 0;
-}
-
 /*
  * containerd 1.x replaces a plugin's whole section with an imported file's (containerd issue
  * 5837, merged per key only from 2.0), so a drop-in would take away config.toml's CRI settings
@@ -285,6 +269,6 @@ int install__containerd(const struct install_opts *o, struct err **err)
 	if (paths(config, o->name, &dir, &dropin, &glob) < 0)
 		return err_errno(err, "%s", config);
 	if (o->remove)
-		return uninstall(o, dropin, err);
+		return install__remove_dropin(o, dropin, "restart containerd to drop runtime", err);
 	return install(o, config, dir, dropin, glob, err);
 }

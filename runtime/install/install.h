@@ -41,6 +41,13 @@ char *install__toml_string(const char *s);
  */
 int install__copy_binary(const struct install_opts *o, struct err **err);
 
+/*
+ * Uninstall for an engine configured by a drop-in file of kage's own: removes dropin (or says
+ * it would, or that there is none), then says "<after> \"NAME\"".
+ */
+int install__remove_dropin(const struct install_opts *o, const char *dropin, const char *after,
+			   struct err **err);
+
 /* Prints the unified diff from old to new of path, for --dry-run. */
 int install__print_diff(const char *path, const char *old, const char *new, struct err **err);
 

@@ -27,22 +27,6 @@ static char *fragment(const struct install_opts *o)
 	return out;
 }
 
-static int uninstall(const struct install_opts *o, const char *dropin, struct err **err)
-{
-	if (access(dropin, F_OK) < 0) {
-		printf("%s does not exist: runtime \"%s\" is not installed\n", dropin, o->name);
-		return 0;
-	}
-	if (o->dry_run) {
-		printf("would remove %s\n", dropin);
-		return 0;
-	}
-	if (unlink(dropin) < 0)
-		return err_errno(err, "remove %s", dropin);
-	printf("removed %s: podman no longer knows runtime \"%s\"\n", dropin, o->name);
-	return 0;
-}
-
 int install__podman(const struct install_opts *o, struct err **err)
 {
 	_cleanup_free_ char *dropin = NULL, *frag = NULL;
@@ -56,7 +40,7 @@ int install__podman(const struct install_opts *o, struct err **err)
 	if (!dropin)
 		return err_errno(err, "podman drop-in");
 	if (o->remove)
-		return uninstall(o, dropin, err);
+		return install__remove_dropin(o, dropin, "podman no longer knows runtime", err);
 	frag = fragment(o);
 	if (!frag)
 		return err_errno(err, "podman drop-in");

@@ -1,7 +1,11 @@
-/* What the engines share: TOML strings, the dry-run diff, the copy of kage itself. */
+/*
+ * What the engines share: TOML strings, the dry-run diff, the copy of kage itself, removing a
+ * drop-in.
+ */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../../lib/cleanup.h"
 #include "../../lib/err.h"
@@ -61,5 +65,22 @@ int install__copy_binary(const struct install_opts *o, struct err **err)
 	if (files__copy_self(o->copy_to, err) < 0)
 		return -1;
 	printf("copied kage to %s\n", o->copy_to);
+	return 0;
+}
+
+int install__remove_dropin(const struct install_opts *o, const char *dropin, const char *after,
+			   struct err **err)
+{
+	if (access(dropin, F_OK) < 0) {
+		printf("%s does not exist: runtime \"%s\" is not installed\n", dropin, o->name);
+		return 0;
+	}
+	if (o->dry_run) {
+		printf("would remove %s\n", dropin);
+		return 0;
+	}
+	if (unlink(dropin) < 0)
+		return err_errno(err, "remove %s", dropin);
+	printf("removed %s: %s \"%s\"\n", dropin, after, o->name);
 	return 0;
 }

@@ -128,10 +128,14 @@ done
 diag "the lock held by a verb waiting on a silent agent"
 echo '{"agent_timeout_s": 120}' >"$base/slow.json"
 start_agent silent running
-timeout -k 5 150 "$KAGE" --root "$root" --config "$base/slow.json" ps "$id" >/dev/null 2>&1 &
+# kill takes the container's lock and then waits on the agent (ps and state read without it).
+timeout -k 5 150 "$KAGE" --root "$root" --config "$base/slow.json" kill "$id" TERM >/dev/null 2>&1 &
 bg=$!
 sleep 1
 answers locked
+verb 10 ps --format json "$id"
+check "locked: ps --format json answers without the lock (status $rc, $took: $out)" \
+	test "$rc" = 0 -a "$out" = "[$hpid]"
 fails locked 40 "is busy: another kage command has held its lock for 30 s" kill "$id" TERM
 verb 25 delete --force "$id"
 check "locked: delete --force finishes (status $rc, $took: $out)" test "$rc" = 0 -a "$secs" -le 250
@@ -139,7 +143,7 @@ check "locked: no sandbox process left" gone "$hpid"
 check "locked: no state directory left" test ! -e "$root/$id"
 wait "$bg"
 rc=$?
-check "locked: the wedged ps ended when its VM did, without a crash (status $rc)" \
+check "locked: the wedged kill ended when its VM did, without a crash (status $rc)" \
 	test "$rc" -ne 0 -a "$rc" -lt 124
 hpid=
 finish
