@@ -112,6 +112,10 @@ seed("fuzz_config", "bounds", '{"default_memory_mib": 4096, "max_memory_mib": 10
 seed("fuzz_config", "bad-annotation", '{"annotations_allowed": ["io.kage.nope", 3]}')
 seed("fuzz_config", "not-json", "default_vcpus = 2\n")
 seed("fuzz_config", "cpuset", "0-3,7")
+# The same harness edits each input as Docker's daemon.json (kage install and uninstall).
+seed("fuzz_config", "daemon-json", '{\n  "log-driver": "json-file",\n  "runtimes": {\n    "runc2": { "path": "/usr/bin/runc" }\n  },\n  "default-runtime": "runc"\n}\n')
+seed("fuzz_config", "daemon-json-kage", '{"runtimes": {"kage": {"path": "/usr/local/bin/kage", "runtimeArgs": ["--debug"]}}, "default-runtime": "kage"}')
+seed("fuzz_config", "daemon-json-bad-runtimes", '{"runtimes": ["kage"]}')
 
 # ---- fuzz_oci_spec: config.json.
 spec = {

@@ -1,10 +1,12 @@
-// sources: runtime/oci/settings.c runtime/plan/sizing.c lib/wire/json.c lib/file.c lib/wire/frame.c lib/err.c lib/log.c lib/io.c
+// sources: runtime/oci/settings.c runtime/plan/sizing.c runtime/install/daemon_json.c lib/wire/json.c lib/file.c lib/wire/frame.c lib/err.c lib/log.c lib/io.c
 // libs: -ljson-c
 /*
- * kage's settings file (runtime/oci/settings.c) fed arbitrary bytes: it must give settings within
- * their documented bounds, or an error that names the file and, for a well-formed JSON
- * object, the setting at fault; never a crash or a leak. The same bytes also go through the
- * cpuset list parser, which reads linux.resources.cpu.cpus from a bundle.
+ * The configuration files a user hands kage, fed arbitrary bytes. kage's settings file
+ * (runtime/oci/settings.c) must give settings within their documented bounds, or an error
+ * that names the file and, for a well-formed JSON object, the setting at fault; never a
+ * crash or a leak. The same bytes also go through the cpuset list parser, which reads
+ * linux.resources.cpu.cpus from a bundle, and, as Docker's daemon.json, through the edit
+ * `kage install` and `kage uninstall` make (runtime/install/daemon_json.c).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -14,6 +16,7 @@
 
 #include "lib/err.h"
 #include "lib/log.h"
+#include "runtime/install/daemon_json.h"
 #include "runtime/oci/settings.h"
 #include "runtime/plan/sizing.h"
 #include "fuzz.h"
@@ -78,6 +81,55 @@ static void check_settings(const struct kage_config *c)
 	ASSERT(s.vcpus == c->default_vcpus && s.memory_mib == c->default_memory_mib);
 }
 
+/* One edit of text: 1 or 2 with new text, 0 for no change, or -1 with a message. */
+static int edit(const char *text, size_t len, const struct daemon_json_edit *e, char **out)
+{
+	struct err *err = NULL;
+	int r = daemon_json__edit(NAME, text, len, e, out, &err);
+
+	ASSERT(r >= -1 && r <= 2);
+	if (r < 0)
+		ASSERT(err && err->msg && strstr(err->msg, NAME) && !*out);
+	else
+		ASSERT(!err && (r == 0) == !*out);
+	err_free(&err);
+	return r;
+}
+
+/*
+ * daemon.json: install either refuses the text or leaves a file that installing again does
+ * not change, and uninstalling from that removes what install added and is then done too.
+ */
+static void check_daemon_json(const char *text, size_t len)
+{
+	const struct daemon_json_edit add = { "kage", "/usr/local/bin/kage", true, false };
+	const struct daemon_json_edit del = { "kage", NULL, false, true };
+	char *once = NULL, *again = NULL, *removed = NULL, *twice = NULL;
+	int r = edit(text, len, &add, &once);
+
+	if (r < 0)
+		return;
+	if (once) {
+		ASSERT(edit(once, strlen(once), &add, &again) == 0);
+		ASSERT(strstr(once, "\"kage\"") && strstr(once, "default-runtime"));
+	}
+	/* From the installed text (or the original, when install changed nothing). */
+	const char *installed = once ? once : text;
+	size_t n = once ? strlen(once) : len;
+
+	ASSERT(edit(installed, n, &del, &removed) > 0);
+	ASSERT(edit(removed, strlen(removed), &del, &twice) == 0);
+	struct json_object *o = json_tokener_parse(removed), *rt;
+
+	ASSERT(o && (!json_object_object_get_ex(o, "runtimes", &rt) ||
+		     !json_object_object_get_ex(rt, "kage", NULL)));
+	json_object_put(o);
+	free(once);
+	free(again);
+	free(removed);
+	free(twice);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static int quiet;
@@ -115,6 +167,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	else
 		ASSERT(err && err->msg);
 	err_free(&err);
+	free(text);
+
+	text = malloc(size ? size : 1);
+	memcpy(text, data, size);
+	check_daemon_json(text, size);
 	free(text);
 	return 0;
 }
