@@ -2,7 +2,10 @@
 #ifndef KAGE_TESTS_UNIT_TAP_H
 #define KAGE_TESTS_UNIT_TAP_H
 
+#include <fcntl.h>
 #include <stdio.h>
+#include <string.h>
+#include <unistd.h>
 
 static int tap_n, tap_failed;
 
@@ -18,6 +21,26 @@ static int tap_n, tap_failed;
 		}                                                             \
 		fflush(stdout);                                               \
 	} while (0)
+
+/*
+ * Writes text to folder/name and returns the path, from a ring of four static buffers (so a few
+ * paths can be held at once): the fixture files of the settings tests.
+ */
+static inline const char *tap_write_file(const char *folder, const char *name, const char *text)
+{
+	static char paths[4][512];
+	static int next;
+	char *p = paths[next++ % 4];
+	int fd;
+
+	snprintf(p, sizeof(paths[0]), "%s/%s", folder, name);
+	fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+		CHECK(0, "write %s", p);
+	if (fd >= 0)
+		close(fd);
+	return p;
+}
 
 static inline int tap_done(void)
 {

@@ -17,22 +17,6 @@
 
 static char dir[] = "/tmp/kage-config-XXXXXX";
 
-/* Writes text to dir/name and returns the path (static: one at a time per call site). */
-static const char *write_file(const char *name, const char *text)
-{
-	static char paths[4][512];
-	static int next;
-	char *p = paths[next++ % 4];
-	int fd;
-
-	snprintf(p, sizeof(paths[0]), "%s/%s", dir, name);
-	fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))
-		CHECK(0, "write %s", p);
-	close(fd);
-	return p;
-}
-
 /* Parses text over the defaults; returns the result and leaves the message in *err. */
 static int parse(const char *text, struct kage_config *c, struct err **err)
 {
@@ -165,9 +149,9 @@ static void test_parse(void)
 
 static void test_chain(void)
 {
-	const char *opt = write_file("opt.json", "{\"default_vcpus\": 1, \"kernel_params\": \"a\"}");
-	const char *env = write_file("env.json", "{\"kernel_params\": \"b\"}");
-	const char *sys = write_file("sys.json", "{\"fs_cache\": \"always\"}");
+	const char *opt = tap_write_file(dir, "opt.json", "{\"default_vcpus\": 1, \"kernel_params\": \"a\"}");
+	const char *env = tap_write_file(dir, "env.json", "{\"kernel_params\": \"b\"}");
+	const char *sys = tap_write_file(dir, "sys.json", "{\"fs_cache\": \"always\"}");
 	struct config_sources src = { opt, env, sys };
 	struct kage_config c;
 	struct err *err = NULL;
@@ -211,7 +195,7 @@ static void test_chain(void)
 	      "a missing --config file is an error, not a fall-through");
 	err_free(&err);
 
-	src.option_path = write_file("bad.json", "{\"max_vcpu\": 2}");
+	src.option_path = tap_write_file(dir, "bad.json", "{\"max_vcpu\": 2}");
 	CHECK(config__load_from(&src, &c, &err) < 0 && msg_has(err, "kage config: ") &&
 		      msg_has(err, "bad.json: unknown setting 'max_vcpu'"),
 	      "a bad file's error names the file and key: %s", err ? err->msg : "");

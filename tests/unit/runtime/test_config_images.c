@@ -148,21 +148,6 @@ static void test_annotations(void)
 	config__free(&c);
 }
 
-static const char *write_file(const char *name, const char *text)
-{
-	static char path[4][512];
-	static int next;
-	char *p = path[next++ % 4];
-	int fd;
-
-	snprintf(p, sizeof(path[0]), "%s/%s", dir, name);
-	fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))
-		CHECK(0, "write %s", p);
-	close(fd);
-	return p;
-}
-
 /* A plan whose "embedded" images are two strings, then st's images over them. */
 static int plan(const struct sandbox_settings *st, struct vm_plan *o, struct err **err)
 {
@@ -176,8 +161,8 @@ static int plan(const struct sandbox_settings *st, struct vm_plan *o, struct err
 
 static void test_plan(void)
 {
-	const char *kernel = write_file("bzImage", "kernel bytes\n");
-	const char *initrd = write_file("initrd", "initrd bytes\n");
+	const char *kernel = tap_write_file(dir, "bzImage", "kernel bytes\n");
+	const char *initrd = tap_write_file(dir, "initrd", "initrd bytes\n");
 	struct sandbox_settings st = { 0 };
 	struct vm_plan o;
 	struct err *err = NULL;
@@ -193,7 +178,7 @@ static void test_plan(void)
 	      "a configured kernel with its digest is loaded, the initramfs stays: %s",
 	      err ? err->msg : "");
 	/* What was read is what boots: a file changed afterwards is not seen. */
-	write_file("bzImage", "other bytes!\n");
+	tap_write_file(dir, "bzImage", "other bytes!\n");
 	CHECK(!memcmp(o.cfg.kernel, "kernel bytes\n", 13), "the loaded bytes are a copy");
 	vm_plan__free(&o);
 
@@ -203,7 +188,7 @@ static void test_plan(void)
 	      err ? err->msg : "(booted)");
 	err_free(&err);
 	vm_plan__free(&o);
-	write_file("bzImage", "kernel bytes\n");
+	tap_write_file(dir, "bzImage", "kernel bytes\n");
 
 	snprintf(missing, sizeof(missing), "%s/none", dir);
 	st.kernel.path = missing;
@@ -243,7 +228,7 @@ static void test_root_disk(void)
 	struct vm_plan o = { 0 };
 	struct err *err = NULL;
 
-	st.rootfs_block = write_file("root.img", "kernel bytes\n");
+	st.rootfs_block = tap_write_file(dir, "root.img", "kernel bytes\n");
 	st.rootfs_block_sha256 = kernel_sum;
 	CHECK(oci_guest__plan_disks(&spec, &st, &o, &err) == 0 && o.nr_disks == 1,
 	      "an image with the pinned digest is the root disk: %s", err ? err->msg : "");
