@@ -85,6 +85,12 @@ seed("fuzz_agent_req", "create-map-not-object", js(dict(
     create, namespaces=["mount", "user"], uid_map=[{"container_id": 0, "host_id": 1, "size": 1}, "x"],
     gid_map=[{"container_id": 0, "host_id": 1, "size": 1}], cgroup={}, devices=[7])))
 seed("fuzz_agent_req", "create-cgroup-escape", js(dict(create, cgroup={"../pids.max": "1"})))
+seed("fuzz_agent_req", "create-member", js(dict(create, member=True, namespaces=["mount", "pid"],
+                                                root="/run/kage/pod/roots/web",
+                                                share={"process": "p1", "namespaces": ["ipc", "uts"]})))
+seed("fuzz_agent_req", "unmount", js({"v": 1, "id": 11, "op": "unmount",
+                                      "target": "/run/kage/pod/roots/web"}))
+seed("fuzz_agent_req", "unmount-root", js({"v": 1, "id": 12, "op": "unmount", "target": "//"}))
 seed("fuzz_agent_req", "create-bad-env", js({"v": 1, "id": 9, "op": "create", "args": ["/a"], "env": ["=x"]}))
 seed("fuzz_agent_req", "mount-virtiofs", js({"v": 1, "id": 7, "op": "mount", "source": "share0",
                                              "target": "/mnt/data", "type": "virtiofs",
@@ -378,7 +384,7 @@ seed("fuzz_agent_reply", 'create', bytes([0]) + b'{"id":1,"ok":true,"process":"p
 seed("fuzz_agent_reply", 'disk', bytes([4]) + b'{"id":1,"ok":true,"device":"/dev/vda","major":254,"minor":0}')
 seed("fuzz_agent_reply", 'error', bytes([0]) + b'{"id":1,"ok":false,"error":"exec: no-such-command: No such file or directory"}')
 seed("fuzz_agent_reply", 'frame-error', bytes([1]) + b'{"ok":false,"error":"frame: length 0 out of range (1..1048576)"}')
-seed("fuzz_agent_reply", 'ps-all', bytes([1]) + b'{"id":1,"ok":true,"processes":[{"process":"p1","pid":213,"args":["sh","-c","sleep 1000"],"status":"running","terminal":false}],"all":[{"pid":1,"ppid":0,"state":"S","comm":"init"},{"pid":213,"ppid":1,"state":"S","comm":"sleep"}]}')
+seed("fuzz_agent_reply", 'ps-all', bytes([1]) + b'{"id":1,"ok":true,"processes":[{"process":"p1","pid":213,"args":["sh","-c","sleep 1000"],"status":"running","terminal":false,"owner":"p1"}],"all":[{"pid":1,"ppid":0,"state":"S","comm":"init"},{"pid":213,"ppid":1,"state":"S","comm":"sleep"}]}')
 seed("fuzz_agent_reply", 'wait-exit', bytes([2]) + b'{"id":1,"ok":true,"exit_code":7,"exit_status":7}')
 seed("fuzz_agent_reply", 'wait-signal', bytes([2]) + b'{"id":1,"ok":true,"signal":9,"exit_status":137}')
 seed("fuzz_agent_reply", 'stats', bytes([6]) + b'{"id":1,"ok":true,"cpu":{"usage_usec":41234,"user_usec":30000,"system_usec":11234,"nr_periods":0,"nr_throttled":0,"throttled_usec":0},"memory":{"current":3215360,"max":67108864,"events":{"low":0,"high":0,"max":12,"oom":1,"oom_kill":1},"stat":{"anon":1048576,"file":2097152,"kernel":69632,"sock":0,"shmem":2097152,"pgfault":1320}},"swap":{"current":0,"max":-1},"pids":{"current":3,"max":-1},"io":[{"major":254,"minor":0,"rbytes":4096,"wbytes":0,"rios":1,"wios":0}],"net":[{"name":"eth0","rx_bytes":1280,"rx_packets":12,"rx_errors":0,"rx_dropped":0,"tx_bytes":656,"tx_packets":8,"tx_errors":0,"tx_dropped":0}]}')

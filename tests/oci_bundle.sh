@@ -13,6 +13,15 @@ oci_scratch() {
 	make_rootfs "$rootfs"
 }
 k() { timeout 300 "$KAGE" --root "$root" "$@"; }
+# wait_status ID STATUS: until `k state ID` says STATUS (60 s).
+wait_status() {
+	local _
+	for _ in $(seq 300); do
+		[ "$(k state "$1" 2>/dev/null | jq -r .status)" = "$2" ] && return 0
+		sleep 0.2
+	done
+	return 1
+}
 _oci_cleanup() {
 	for id in $("$KAGE" --root "$root" list -q 2>/dev/null); do
 		"$KAGE" --root "$root" delete --force "$id" >/dev/null 2>&1

@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 #include "../../lib/err.h"
 #include "conn.h"
 #include "container/devices.h"
+#include "container/ns.h"
 #include "container/disk.h"
 #include "mount/mount_op.h"
 #include "net/net.h"
@@ -99,6 +101,48 @@ static int join_container(struct json_object *req, struct proc_spec *s, struct e
 	return 0;
 }
 
+/* The pod's namespaces a member may enter rather than make: as a Kubernetes pod shares. */
+#define SHAREABLE (CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS)
+
+/*
+ * A pod member's init: "member" (its end ends its own container only) and "share": {"process":
+ * the pod's first init, "namespaces": those of its that the member enters}.
+ */
+static int share_pod(struct json_object *req, struct proc_spec *s, struct err **err)
+{
+	struct json_object *share = NULL;
+	const char *id = NULL;
+	struct proc *init;
+
+	if (req__bool(req, "member", &s->member, err) < 0)
+		return -1;
+	if (s->member && !s->init)
+		return err_msg(err, "'member' is a container init's");
+	if (!json_object_object_get_ex(req, "share", &share))
+		return 0;
+	if (!json_object_is_type(share, json_type_object))
+		return err_msg(err, "'share' must be an object");
+	if (!s->member)
+		return err_msg(err, "'share' is a pod member's ('member': true)");
+	if (req__string(share, AGENT_KEY_PROCESS, true, &id, err) < 0 ||
+	    ns__parse_list(share, "namespaces", &s->ns_share, err) < 0)
+		return err_prefix(err, "'share'");
+	if (s->ns_share & ~SHAREABLE)
+		return err_msg(err, "'share': only the pid, ipc and uts namespaces are shared");
+	if (s->ns_share & s->ns_new)
+		return err_msg(err, "'share': a namespace is either shared or made, not both");
+	init = proc__find(id);
+	if (!init || !init->init || init->member)
+		return err_msg(err, "'share': no pod init '%s'", id);
+	if (!init->ready || init->state == PROC_EXITED)
+		return err_msg(err, "'share': the pod's init %s %s", id,
+			       init->ready ? "has exited" : "is still being set up");
+	if ((s->ns_share & init->ns) != s->ns_share)
+		return err_msg(err, "'share': the pod's init %s made no such namespace", id);
+	s->share_pid = init->pid;
+	return 0;
+}
+
 static void op_create(struct reply r, struct json_object *req)
 {
 	_cleanup_err_ struct err *err = NULL;
@@ -108,7 +152,8 @@ static void op_create(struct reply r, struct json_object *req)
 		conn__reply_err(r, "create: the agent is shutting down");
 		return;
 	}
-	if (spec__parse(req, &spec, &err) < 0 || join_container(req, &spec, &err) < 0)
+	if (spec__parse(req, &spec, &err) < 0 || join_container(req, &spec, &err) < 0 ||
+	    share_pod(req, &spec, &err) < 0)
 		conn__reply_err(r, "create: %s", err->msg);
 	else
 		proc__create(&spec, json_object_object_get(req, "args"), r);
@@ -203,6 +248,8 @@ static struct json_object *proc_json(const struct proc *p)
 	json_object_object_add(o, "args", json_object_get(p->args));
 	json_object_object_add(o, "status", json_object_new_string(proc__state_name(p)));
 	json_object_object_add(o, "terminal", json_object_new_boolean(p->terminal));
+	if (*p->owner)
+		json_object_object_add(o, "owner", json_object_new_string(p->owner));
 	if (p->state == PROC_EXITED)
 		json_object_object_add(o, AGENT_KEY_EXIT_STATUS,
 				       json_object_new_int(proc__exit_status(p)));
@@ -332,6 +379,7 @@ static const struct op ops[AGENT_OP_COUNT] = {
 	[AGENT_OP_SHUTDOWN] = { .fn = op_shutdown },
 	[AGENT_OP_DISK] = { .fn = op_disk },
 	[AGENT_OP_MOUNT] = { .change = mount_op__mount },
+	[AGENT_OP_UNMOUNT] = { .change = mount_op__unmount },
 	[AGENT_OP_MKNOD] = { .change = devices__mknod },
 	[AGENT_OP_HOSTNAME] = { .change = settings__hostname },
 	[AGENT_OP_SYSCTL] = { .change = settings__sysctl },

@@ -28,7 +28,8 @@
 	X(CLOSE_STDIN, "close_stdin", false) X(PS, "ps", false)                           \
 	X(SHUTDOWN, "shutdown", false) X(DISK, "disk", true) X(MOUNT, "mount", true)      \
 	X(MKNOD, "mknod", true) X(HOSTNAME, "hostname", true) X(SYSCTL, "sysctl", true)   \
-	X(NETWORK, "network", true) X(STATS, "stats", false)
+	X(NETWORK, "network", true) X(STATS, "stats", false)                          \
+	X(UNMOUNT, "unmount", true)
 
 enum agent_op {
 #define AGENT_OP_ENUM(id, name, setup) AGENT_OP_##id,

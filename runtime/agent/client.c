@@ -240,6 +240,14 @@ int agent__hostname(int fd, const char *hostname, const char *domainname, struct
 	return change(fd, AGENT_OP_HOSTNAME, body, err);
 }
 
+int agent__unmount(int fd, const char *target, struct err **err)
+{
+	struct json_object *body = json_object_new_object();
+
+	json_object_object_add(body, "target", json_object_new_string(target));
+	return change(fd, AGENT_OP_UNMOUNT, body, err);
+}
+
 int agent__create(int fd, struct json_object *req, char **process, struct err **err)
 {
 	struct json_object *resp = NULL;

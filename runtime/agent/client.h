@@ -61,6 +61,7 @@ int agent__resize(int fd, const char *process, unsigned int rows, unsigned int c
 
 struct agent_proc {
 	char process[AGENT_NAME_MAX];
+	char owner[AGENT_NAME_MAX];	/* the container init it belongs to (itself for one), or "" */
 	int64_t pid;
 	bool exited;
 };
@@ -142,6 +143,9 @@ int agent__network(int fd, struct json_object *body, struct err **err);
 int agent__sysctl(int fd, struct json_object *settings, struct err **err);
 /* Either name may be NULL (left as it is). */
 int agent__hostname(int fd, const char *hostname, const char *domainname, struct err **err);
+
+/* Every mount at or under target in the guest goes (a pod member's root, at its delete). */
+int agent__unmount(int fd, const char *target, struct err **err);
 
 /* Asks for a clean shutdown; no answer is waited for (the guest resets instead). */
 int agent__shutdown(int fd, struct err **err);

@@ -204,6 +204,10 @@ static int ps_procs(struct json_object *list, size_t n, struct agent_ps *out, st
 		    reply__string(e, op, "status", 16, &status, err) < 0)
 			return -1;
 		p->exited = !strcmp(status, "exited");
+		/* absent: a process of no container's (kage vm's) */
+		if (json_object_object_get_ex(e, "owner", NULL) &&
+		    copy_string(e, op, "owner", p->owner, sizeof(p->owner), err) < 0)
+			return -1;
 		out->n_procs = i + 1;
 	}
 	return 0;

@@ -200,7 +200,7 @@ int lifecycle__exec(const struct globals *g, struct exec_opts *eo, struct err **
 		err_msg(err, "exec: a detached terminal needs --console-socket");
 		goto out;
 	}
-	if (container__sock_path(c, "vsock.sock", vsock, sizeof(vsock), err) < 0)
+	if (container__vm_sock_path(c, "vsock.sock", vsock, sizeof(vsock), err) < 0)
 		goto out;
 	struct agent_link link = { .uds_path = vsock };
 

@@ -33,6 +33,7 @@
 #include "../sandbox/relay.h"
 #include "../sandbox/sandbox.h"
 #include "../sandbox/net.h"
+#include "../pod/pod.h"
 
 /* The state directory's copy of config.json as create read it. */
 #define SPEC_COPY "config.json"
@@ -125,7 +126,7 @@ int lifecycle__connect(struct container *c, unsigned int port, struct err **err)
 	char path[PATH_MAX];
 	struct agent_link l = { .uds_path = path };
 
-	if (container__sock_path(c, "vsock.sock", path, sizeof(path), err) < 0)
+	if (container__vm_sock_path(c, "vsock.sock", path, sizeof(path), err) < 0)
 		return -1;
 	return agent_link__connect(&l, port, err);
 }
@@ -185,12 +186,39 @@ static int run_hooks(const struct oci_spec *s, struct container *c, enum oci_hoo
 	return hooks__run(s, kind, state, err);
 }
 
+/* A member's pod sandbox: there, alive, and made as one. */
+static int pod_sandbox(const struct globals *g, const char *id, struct container **out,
+		       struct err **err)
+{
+	_cleanup_container_ struct container *c = NULL;
+
+	/* Held until the member is made: the sandbox's delete waits, and so do other members'
+	 * creates, so the pod's directory never changes under one. */
+	if (container__check_id(id, err) < 0 || container__load(g->root, id, &c, err) < 0)
+		return err_prefix(err, "the pod's sandbox");
+	enum ctr_status st = container__status(c);
+
+	if (c->sandbox)
+		return err_msg(err, "the pod's sandbox %s is itself a member of pod %s", id,
+			       c->sandbox);
+	if (st != CTR_CREATED && st != CTR_RUNNING)
+		return err_msg(err, "the pod's sandbox %s is %s", id, container__status_name(st));
+	if (!pod_dir__exists(c->dir))
+		return err_msg(err, "container %s is not a pod's sandbox: it was created without a "
+			       "sandbox annotation (" POD_ANN_CRI_TYPE ", " POD_ANN_CRIO_TYPE
+			       " or " POD_ANN_KAGE_SANDBOX ")", id);
+	*out = TAKE_PTR(c);
+	return 0;
+}
+
 int lifecycle__create(const struct globals *g, struct create_opts *co, pid_t *pid,
 		      struct err **err)
 {
 	_cleanup_spec_ struct oci_spec *spec = NULL;
 	_cleanup_container_ struct container *c = NULL;
 	_cleanup_(config__free) struct kage_config cfg = { 0 };
+	_cleanup_container_ struct container *sandbox = NULL;
+	struct pod_ref pod;
 	struct sandbox_settings ss;
 	char bundle[PATH_MAX];
 	_cleanup_free_ char *spec_text = NULL;
@@ -210,12 +238,26 @@ int lifecycle__create(const struct globals *g, struct create_opts *co, pid_t *pi
 	if (!g->debug)
 		log__set_level(cfg.log_level);
 	agent__set_timeout(cfg.agent_timeout_s);
-	if (sandbox_net__check_spec(spec, err) < 0 || oci_guest__check_namespaces(spec, err) < 0 ||
-	    oci_guest__check_user(spec, err) < 0)
+	if (pod__role(spec, co->id, &pod, err) < 0 || oci_guest__check_user(spec, err) < 0 ||
+	    (pod.role == POD_SANDBOX && pod__size(spec, &cfg, &ss, err) < 0))
 		return -1;
+	if (pod.role == POD_MEMBER) {
+		if (pod_sandbox(g, pod.sandbox_id, &sandbox, err) < 0 ||
+		    pod_member__check(spec, sandbox, err) < 0)
+			return -1;
+	} else if (sandbox_net__check_spec(spec, err) < 0 ||
+		   oci_guest__check_namespaces(spec, err) < 0) {
+		return -1;
+	}
 	oci_guest__warn_unapplied(spec);
 	if (container__create(g->root, co->id, &c, err) < 0)
 		return -1;
+	if (sandbox && !(c->sandbox = strdup(sandbox->id))) {
+		err_errno(err, "create");
+		goto fail;
+	}
+	if (sandbox)
+		c->sandbox_start = sandbox->pid_start;
 	c->bundle = strdup(bundle);
 	c->rootfs = strdup(spec->root.path);
 	c->created = now_rfc3339();
@@ -240,9 +282,12 @@ int lifecycle__create(const struct globals *g, struct create_opts *co, pid_t *pi
 	}
 
 	struct sandbox_args a = { .c = c, .spec = spec, .console_socket = co->console_socket,
-				  .base = co->base, .settings = ss };
+				  .base = co->base, .settings = ss, .pod = pod.role == POD_SANDBOX };
 
-	if (sandbox__spawn(&a, pid, err) < 0)
+	/* The pod's directory is a mount of the host's, made before the sandbox has its own. */
+	if (a.pod && pod_dir__make(c->dir, err) < 0)
+		goto fail;
+	if ((sandbox ? pod_member__spawn(&a, sandbox, pid, err) : sandbox__spawn(&a, pid, err)) < 0)
 		goto fail;
 	c->pid = *pid;
 	c->pid_start = container__pid_start(*pid);
@@ -254,11 +299,18 @@ int lifecycle__create(const struct globals *g, struct create_opts *co, pid_t *pi
 	    sandbox__release(&a, err) < 0) {
 		if (a.creator_fd >= 0)
 			close(a.creator_fd);
+		/* A member's process is the pod agent's: asked to die before its relay goes. */
+		if (sandbox)
+			pod__kill_member(c);
 		kill_sandbox(*pid, c->pid_start);
+		if (sandbox)
+			pod__remove_member(c);
 		goto fail;
 	}
 	return 0;
 fail:
+	if (pod.role == POD_SANDBOX)
+		pod_dir__remove(c->dir);
 	if (c->cgroup && cgroup__remove(c->cgroup, NULL) < 0)
 		pr_debug("create %s: cgroup %s left behind", co->id, c->cgroup);
 	container__remove(c, NULL);
@@ -305,7 +357,7 @@ int lifecycle__start(const struct globals *g, const char *id, struct err **err)
 	    run_hooks(spec, c, OCI_HOOK_START_CONTAINER, err) < 0)
 		return -1;
 	/* The network is plugged now: Docker 26 and later move the veth in after create. */
-	if (sandbox_request(c, "network", err) < 0)
+	if (!c->sandbox && sandbox_request(c, "network", err) < 0)
 		return err_prefix(err, "start %s", id);
 	ctl = lifecycle__connect(c, AGENT_CTL_PORT, err);
 	if (ctl < 0 || agent__start(ctl, c->process, err) < 0)
@@ -317,9 +369,13 @@ int lifecycle__start(const struct globals *g, const char *id, struct err **err)
 	return run_hooks(spec, c, OCI_HOOK_POSTSTART, err);
 }
 
-/* Every process the agent manages, for kill --all. */
-static int signal_all(int ctl, int sig, struct err **err)
+/*
+ * Every process the agent manages, for kill --all; in a pod's VM only the container's own
+ * (those whose owner is its init, c->process).
+ */
+static int signal_all(int ctl, const struct container *c, int sig, struct err **err)
 {
+	bool pod = c->sandbox || pod_dir__exists(c->dir);
 	struct agent_ps ps;
 
 	if (agent__ps(ctl, false, &ps, err) < 0)
@@ -327,6 +383,8 @@ static int signal_all(int ctl, int sig, struct err **err)
 	for (size_t i = 0; i < ps.n_procs; i++) {
 		_cleanup_err_ struct err *e = NULL;
 
+		if (pod && (!c->process || strcmp(ps.procs[i].owner, c->process)))
+			continue;
 		/* One that exits meanwhile is not an error: it is what kill asked for. */
 		if (!ps.procs[i].exited && agent__signal(ctl, ps.procs[i].process, sig, &e) < 0)
 			pr_debug("kill --all: %s: %s", ps.procs[i].process, e->msg);
@@ -349,6 +407,9 @@ static int kill_vm(const struct globals *g, const char *id, struct err **err)
 
 	if (st != CTR_CREATED && st != CTR_RUNNING && st != CTR_PAUSED)
 		return err_msg(err, "container not running");
+	/* A pod member: the guest is asked, and its relay ends whatever the guest does. */
+	if (c->sandbox)
+		pod__kill_member(c);
 	if (container__kill(c, KILL_WAIT_MS) < 0)
 		return err_errno(err, "kill the sandbox of %s (pid %d)", id, (int)c->pid);
 	return 0;
@@ -376,7 +437,7 @@ int lifecycle__kill(const struct globals *g, const char *id, int sig, bool all,
 	if (ctl < 0)
 		return -1;
 	if (all)
-		return signal_all(ctl, sig, err);
+		return signal_all(ctl, c, sig, err);
 	if (agent__signal(ctl, c->process, sig, err) < 0) {
 		if (strstr((*err)->msg, "has exited"))
 			return err_prefix(err, "container not running");
@@ -428,18 +489,26 @@ int lifecycle__delete(const struct globals *g, const char *id, bool force, struc
 	if ((st == CTR_RUNNING || st == CTR_PAUSED) && !force)
 		return err_msg(err, "cannot delete container %s that is not stopped: %s", id,
 			       container__status_name(st));
-	/* A created container was never started: runc deletes it without --force too. */
+	/* A created container was never started: runc deletes it without --force too. A
+	 * member's process is asked to die whatever its relay's state (--force ended that). */
+	if (c->sandbox)
+		pod__kill_member(c);
 	if (st != CTR_STOPPED && c->pid)
 		kill_sandbox(c->pid, c->pid_start);
 	c->status = CTR_STOPPED;
+	if (c->sandbox)
+		pod__remove_member(c);
+	else
+		pod_dir__remove(c->dir);
 	if (lifecycle__spec(c, &spec, &spec_err) == 0) {
 		_cleanup_err_ struct err *hook_err = NULL, *net_err = NULL;
 
 		/* As runc: poststop failures are logged, the container goes anyway. */
 		if (run_hooks(spec, c, OCI_HOOK_POSTSTOP, &hook_err) < 0)
 			pr_warn("delete %s: %s", id, hook_err->msg);
-		/* A killed sandbox could not take its redirect off a namespace that lives on. */
-		if (sandbox_net__cleanup(spec, &net_err) < 0)
+		/* A killed sandbox could not take its redirect off a namespace that lives on
+		 * (a member's namespace is its pod's, which the sandbox's delete cleans). */
+		if (!c->sandbox && sandbox_net__cleanup(spec, &net_err) < 0)
 			pr_warn("delete %s: %s", id, net_err->msg);
 	} else if (spec_err) {
 		pr_debug("delete %s: no poststop hooks: %s", id, spec_err->msg);
@@ -487,6 +556,9 @@ int lifecycle__pause(const struct globals *g, const char *id, bool pause, struct
 		return err_msg(err, "container not running");
 	if (!pause && st != CTR_PAUSED)
 		return err_msg(err, "container not paused");
+	if (c->sandbox)
+		return err_msg(err, "container %s is a member of pod %s, whose VM is paused as one: "
+			       "pause the pod's sandbox %s", id, c->sandbox, c->sandbox);
 	if (sandbox_request(c, pause ? "pause" : "resume", err) < 0)
 		return -1;
 	c->status = pause ? CTR_PAUSED : CTR_RUNNING;

@@ -91,6 +91,7 @@ static struct container *alloc(const char *root, const char *id)
 		return NULL;
 	c->lock_fd = -1;
 	c->path_fd = -1;
+	c->pod_fd = -1;
 	c->exit_status = -1;
 	c->id = strdup(id);
 	if (asprintf(&c->dir, "%s/%s", root, id) < 0)
@@ -195,6 +196,9 @@ static int parse_state(struct container *c, const char *text, struct err **err)
 	c->created = dup_member(o, "created");
 	c->process = dup_member(o, "process");
 	c->cgroup = dup_member(o, "cgroup");
+	c->sandbox = dup_member(o, "sandbox");
+	if (json_object_object_get_ex(o, "sandbox_start", &v))
+		c->sandbox_start = json_object_get_uint64(v);
 	if (json_object_object_get_ex(o, "pid", &v))
 		c->pid = json_object_get_int(v);
 	if (json_object_object_get_ex(o, "pid_start", &v))
@@ -302,6 +306,10 @@ int container__save(struct container *c, struct err **err)
 	add_str(o, "process", c->process);
 	if (c->cgroup && *c->cgroup)
 		add_str(o, "cgroup", c->cgroup);
+	if (c->sandbox) {
+		add_str(o, "sandbox", c->sandbox);
+		json_object_object_add(o, "sandbox_start", json_object_new_uint64(c->sandbox_start));
+	}
 	if (c->exit_status >= 0)
 		json_object_object_add(o, "exit_status", json_object_new_int(c->exit_status));
 	if (c->annotations)
@@ -417,23 +425,58 @@ struct json_object *container__state_json(struct container *c)
 	return o;
 }
 
-int container__sock_path(struct container *c, const char *name, char *buf, size_t size,
-			 struct err **err)
+/* dir/name into buf, or through an O_PATH fd of dir (*fd, opened once) when too long. */
+static int sock_in(const char *dir, int *fd, const char *name, char *buf, size_t size,
+		   struct err **err)
 {
 	/* sizeof(sockaddr_un.sun_path), which every caller's buffer is at least */
 	const size_t sun_path = 108;
-	int n = snprintf(buf, size, "%s/%s", c->dir, name);
+	int n = snprintf(buf, size, "%s/%s", dir, name);
 
 	if (n >= 0 && (size_t)n < size && (size_t)n < sun_path)
 		return 0;
-	if (c->path_fd < 0)
-		c->path_fd = open(c->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (c->path_fd < 0)
-		return err_errno(err, "open %s", c->dir);
-	n = snprintf(buf, size, "/proc/self/fd/%d/%s", c->path_fd, name);
+	if (*fd < 0)
+		*fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (*fd < 0)
+		return err_errno(err, "open %s", dir);
+	n = snprintf(buf, size, "/proc/self/fd/%d/%s", *fd, name);
 	if (n < 0 || (size_t)n >= size || (size_t)n >= sun_path)
 		return err_msg(err, "socket name %s is too long", name);
 	return 0;
+}
+
+int container__sock_path(struct container *c, const char *name, char *buf, size_t size,
+			 struct err **err)
+{
+	return sock_in(c->dir, &c->path_fd, name, buf, size, err);
+}
+
+int container__vm_sock_path(struct container *c, const char *name, char *buf, size_t size,
+			    struct err **err)
+{
+	const char *slash = strrchr(c->dir, '/');
+	char dir[PATH_MAX];
+	int n;
+
+	struct container *pod = NULL;
+	int ret;
+
+	if (!c->sandbox)
+		return container__sock_path(c, name, buf, size, err);
+	if (container__check_id(c->sandbox, err) < 0)
+		return err_prefix(err, "container %s: its pod's sandbox", c->id);
+	n = snprintf(dir, sizeof(dir), "%.*s", (int)(slash ? slash - c->dir : 0), c->dir);
+	if (n < 0 || (size_t)n >= sizeof(dir))
+		return err_msg(err, "container %s: its pod's state directory: path too long", c->id);
+	/* The very sandbox it was created in: an id used again names another VM. */
+	if (container__read(dir, c->sandbox, &pod, err) < 0)
+		return err_prefix(err, "container %s: its pod's sandbox", c->id);
+	ret = pod->pid_start == c->sandbox_start ? 0 :
+		err_msg(err, "container %s: its pod's sandbox %s has ended", c->id, c->sandbox);
+	if (ret == 0)
+		ret = sock_in(pod->dir, &c->pod_fd, name, buf, size, err);
+	container__free(pod);
+	return ret;
 }
 
 /*
@@ -528,6 +571,8 @@ void container__free(struct container *c)
 		close(c->lock_fd);
 	if (c->path_fd >= 0)
 		close(c->path_fd);
+	if (c->pod_fd >= 0)
+		close(c->pod_fd);
 	free(c->id);
 	free(c->dir);
 	free(c->bundle);
@@ -535,6 +580,7 @@ void container__free(struct container *c)
 	free(c->created);
 	free(c->process);
 	free(c->cgroup);
+	free(c->sandbox);
 	json_object_put(c->annotations);
 	free(c);
 }

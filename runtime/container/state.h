@@ -20,6 +20,7 @@ struct container {
 	char *dir;		/* <root>/<id> */
 	int lock_fd;		/* the directory, flock()ed while this struct lives */
 	int path_fd;		/* the directory again (O_PATH), for long socket paths; or -1 */
+	int pod_fd;		/* a member's: its sandbox's directory, likewise; or -1 */
 	char *bundle;		/* absolute */
 	char *rootfs;		/* absolute */
 	pid_t pid;		/* the sandbox process; 0 before it exists */
@@ -29,6 +30,9 @@ struct container {
 	int exit_status;	/* -1 until the workload's is known */
 	char *process;		/* the guest agent's name of the container's process */
 	char *cgroup;		/* the sandbox's host cgroup directory, or NULL (cgroup.h) */
+	char *sandbox;		/* a pod member: the id of the pod's sandbox container, whose VM
+				 * it runs in (pid is then its relay); NULL otherwise */
+	unsigned long long sandbox_start;	/* that sandbox's pid_start, against id reuse */
 	struct json_object *annotations;	/* an object, owned */
 };
 
@@ -79,6 +83,9 @@ int container__remove(struct container *c, struct err **err);
  */
 int container__sock_path(struct container *c, const char *name, char *buf, size_t size,
 			 struct err **err);
+/* The same for the VM's sockets (vsock.sock, sandbox.sock): a pod member's are its sandbox's. */
+int container__vm_sock_path(struct container *c, const char *name, char *buf, size_t size,
+			    struct err **err);
 /* Every id under root (sorted); *ids NULL-terminated, free with container__free_ids. */
 int container__list(const char *root, char ***ids, struct err **err);
 void container__free_ids(char **ids);

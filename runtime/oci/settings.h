@@ -27,6 +27,12 @@ struct json_object;
 #define CONFIG_AGENT_TIMEOUT_MIN_S 2
 #define CONFIG_AGENT_TIMEOUT_MAX_S 600
 
+/*
+ * A pod's sandbox, named by its members (runtime/pod/pod.h): not a setting, so not subject to
+ * annotations_allowed; a CRI's own pod annotations must agree with it.
+ */
+#define CONFIG_ANN_SANDBOX_ID "io.kage.sandbox-id"
+
 /* The annotations a container may set, if the config's annotations_allowed names them. */
 #define CONFIG_ANN_VCPUS "io.kage.vcpus"
 #define CONFIG_ANN_MEMORY "io.kage.memory"

@@ -50,7 +50,8 @@ bool oci_guest__is_ro(const struct oci_mount *m)
 /* Share 0 is the rootfs, unless the rootfs is a disk: then the bind mounts' start at 0. */
 static unsigned int first_bind_share(const struct vm_plan *o)
 {
-	return o->nr_shares && o->shares[0].guest_path ? 1 : 0;
+	return o->nr_shares && o->shares[0].guest_path && !strcmp(o->shares[0].guest_path, "/") ?
+		       1 : 0;
 }
 
 /* Index of the bind mounts' share of host directory dir (a directory of files when files). */
@@ -192,7 +193,11 @@ static int mount_shares(int ctl, const struct oci_spec *s, const struct sandbox_
 	}
 	for (unsigned int i = first_bind_share(o); i < o->nr_shares; i++) {
 		vm_plan__share_tag(i, tag, sizeof(tag));
-		share_mountpoint(i, where, sizeof(where));
+		/* A pod's shares have a place of their own (runtime/pod/pod.h). */
+		if (o->shares[i].guest_path)
+			snprintf(where, sizeof(where), "%s", o->shares[i].guest_path);
+		else
+			share_mountpoint(i, where, sizeof(where));
 		if (mount_req(ctl, NULL, tag, where, "virtiofs",
 			      o->shares[i].readonly ? strings((char **)ro, 1) : NULL, err) < 0)
 			return err_prefix(err, "share %s", o->shares[i].host_path);
@@ -238,8 +243,18 @@ static int bind_source(const struct oci_mount *m, const struct vm_plan *o, char 
 	return 0;
 }
 
-static int spec_mount(int ctl, const struct oci_mount *m, const struct vm_plan *o,
-		      struct err **err)
+/*
+ * Where a container's mounts go in the guest: its root, and for a pod member (binds set) the
+ * directory holding its bind mounts' sources, entry i for mounts[i]; else the VM's shares.
+ */
+struct guest_place {
+	const char *root;
+	const char *binds;
+	const struct vm_plan *o;
+};
+
+static int spec_mount(int ctl, const struct oci_mount *m, size_t index,
+		      const struct guest_place *at, struct err **err)
 {
 	struct json_object *opts = json_object_new_array();
 	char src[PATH_MAX];
@@ -249,7 +264,9 @@ static int spec_mount(int ctl, const struct oci_mount *m, const struct vm_plan *
 	for (size_t i = 0; i < m->options.n; i++)
 		json_object_array_add(opts, json_object_new_string(m->options.v[i]));
 	if (oci_guest__is_bind(m)) {
-		if (bind_source(m, o, src, sizeof(src), err) < 0) {
+		if (at->binds) {
+			snprintf(src, sizeof(src), "%s/%zu", at->binds, index);
+		} else if (bind_source(m, at->o, src, sizeof(src), err) < 0) {
 			json_object_put(opts);
 			return -1;
 		}
@@ -258,7 +275,7 @@ static int spec_mount(int ctl, const struct oci_mount *m, const struct vm_plan *
 		if (!has_option(m, "bind") && !has_option(m, "rbind"))
 			json_object_array_add(opts, json_object_new_string("rbind"));
 	}
-	if (mount_req(ctl, OCI_GUEST_ROOT, source, m->destination, type, opts, err) < 0)
+	if (mount_req(ctl, at->root, source, m->destination, type, opts, err) < 0)
 		return err_prefix(err, "mount %s on %s", m->type ? m->type : "", m->destination);
 	return 0;
 }
@@ -267,7 +284,7 @@ static int spec_mount(int ctl, const struct oci_mount *m, const struct vm_plan *
  * runc's default devices when /dev is a fresh filesystem, and the spec's own. A block device
  * given to the VM as a disk gets the number the guest gave that disk, at the spec's path.
  */
-static int devices(int ctl, const struct oci_spec *s, const struct vm_plan *o,
+static int devices(int ctl, const struct oci_spec *s, const struct guest_place *at,
 		   struct err **err)
 {
 	bool fresh_dev = false;
@@ -278,7 +295,7 @@ static int devices(int ctl, const struct oci_spec *s, const struct vm_plan *o,
 	if (fresh_dev) {
 		struct json_object *req = json_object_new_object();
 
-		json_object_object_add(req, "root", json_object_new_string(OCI_GUEST_ROOT));
+		json_object_object_add(req, "root", json_object_new_string(at->root));
 		json_object_object_add(req, "defaults", json_object_new_boolean(1));
 		if (agent__mknod(ctl, req, err) < 0)
 			return err_prefix(err, "default devices");
@@ -289,12 +306,12 @@ static int devices(int ctl, const struct oci_spec *s, const struct vm_plan *o,
 		char type[2] = { d->type, 0 };
 		int64_t major = d->major, minor = d->minor;
 
-		if (d->type == 'b' &&
-		    oci_guest__device_number(ctl, o, i, &major, &minor, err) < 0)
+		if (d->type == 'b' && at->o &&
+		    oci_guest__device_number(ctl, at->o, i, &major, &minor, err) < 0)
 			return err_prefix(err, "device %s", d->path);
 		req = json_object_new_object();
 
-		json_object_object_add(req, "root", json_object_new_string(OCI_GUEST_ROOT));
+		json_object_object_add(req, "root", json_object_new_string(at->root));
 		json_object_object_add(req, "path", json_object_new_string(d->path));
 		json_object_object_add(req, "type", json_object_new_string(type));
 		if (d->type != 'p') {
@@ -331,29 +348,52 @@ static int settings(int ctl, const struct oci_spec *s, struct err **err)
 	return 0;
 }
 
+/*
+ * As runc: a read-only root is made so after everything was mounted in it, by a bind of
+ * the root onto itself remounted read-only; the mounts inside keep their own flags.
+ */
+static int readonly_root(int ctl, const char *root, struct err **err)
+{
+	struct json_object *opts = json_object_new_array();
+
+	json_object_array_add(opts, json_object_new_string("rbind"));
+	json_object_array_add(opts, json_object_new_string("ro"));
+	if (mount_req(ctl, NULL, root, root, "none", opts, err) < 0)
+		return err_prefix(err, "read-only rootfs");
+	return 0;
+}
+
 int oci_guest__setup(int ctl, const struct oci_spec *s, const struct sandbox_settings *st,
 		     const struct vm_plan *o, struct err **err)
 {
+	const struct guest_place at = { .root = OCI_GUEST_ROOT, .o = o };
+
 	if (mount_shares(ctl, s, st, o, err) < 0)
 		return -1;
 	for (size_t i = 0; i < s->n_mounts; i++)
-		if (spec_mount(ctl, &s->mounts[i], o, err) < 0)
+		if (spec_mount(ctl, &s->mounts[i], i, &at, err) < 0)
 			return -1;
-	if (devices(ctl, s, o, err) < 0 || settings(ctl, s, err) < 0)
+	if (devices(ctl, s, &at, err) < 0 || settings(ctl, s, err) < 0)
 		return -1;
-	/*
-	 * As runc: a read-only root is made so after everything was mounted in it, by a bind of
-	 * the root onto itself remounted read-only; the mounts inside keep their own flags.
-	 */
-	if (s->root.readonly) {
-		struct json_object *opts = json_object_new_array();
+	return s->root.readonly ? readonly_root(ctl, OCI_GUEST_ROOT, err) : 0;
+}
 
-		json_object_array_add(opts, json_object_new_string("rbind"));
-		json_object_array_add(opts, json_object_new_string("ro"));
-		if (mount_req(ctl, NULL, OCI_GUEST_ROOT, OCI_GUEST_ROOT, "none", opts, err) < 0)
-			return err_prefix(err, "read-only rootfs");
-	}
-	return 0;
+int oci_guest__setup_member(int ctl, const struct oci_spec *s, const char *root,
+			    const char *binds, struct err **err)
+{
+	const struct guest_place at = { .root = root, .binds = binds };
+	struct json_object *opts = json_object_new_array();
+
+	/* A directory of the pod's share: made a mount point of its own, for pivot_root. */
+	json_object_array_add(opts, json_object_new_string("rbind"));
+	if (mount_req(ctl, NULL, root, root, "none", opts, err) < 0)
+		return err_prefix(err, "rootfs");
+	for (size_t i = 0; i < s->n_mounts; i++)
+		if (spec_mount(ctl, &s->mounts[i], i, &at, err) < 0)
+			return -1;
+	if (devices(ctl, s, &at, err) < 0)
+		return -1;
+	return s->root.readonly ? readonly_root(ctl, root, err) : 0;
 }
 
 static struct json_object *cap_numbers(uint64_t mask)

@@ -52,6 +52,13 @@ int oci_guest__file_entry(const char *dir, const char *source, char *name, size_
 /* Over the agent control connection ctl: mounts, devices, hostname, sysctls. */
 int oci_guest__setup(int ctl, const struct oci_spec *s, const struct sandbox_settings *st,
 		     const struct vm_plan *o, struct err **err);
+/*
+ * A pod member's part of that, in the pod's VM: its mounts and devices in root (a directory
+ * of the pod's share, made a mount point), mounts[i]'s bind source at binds/<i>. The
+ * hostname and sysctls are the pod's. (A member has no disks: runtime/pod/ refuses them.)
+ */
+int oci_guest__setup_member(int ctl, const struct oci_spec *s, const char *root,
+			    const char *binds, struct err **err);
 
 /*
  * images.c. The plan's guest kernel and initramfs: o->cfg holds the embedded ones; a path of

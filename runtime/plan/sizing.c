@@ -210,7 +210,7 @@ int config__apply_annotations(const struct kage_config *c, const struct oci_kv *
 	for (size_t i = 0; i < n; i++) {
 		const struct oci_kv *kv = &ann[i];
 
-		if (strncmp(kv->key, "io.kage.", 8))
+		if (strncmp(kv->key, "io.kage.", 8) || !strcmp(kv->key, CONFIG_ANN_SANDBOX_ID))
 			continue;
 		if (!config__annotation_known(kv->key)) {
 			pr_warn("annotation %s is not one kage knows: ignored", kv->key);

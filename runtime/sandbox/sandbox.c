@@ -41,6 +41,7 @@
 #include "relay.h"
 #include "net.h"
 #include "../machine/vm_plan.h"
+#include "../pod/pod.h"
 
 /* How long a clean guest shutdown may take before the VM is just stopped. */
 #define SHUTDOWN_WAIT_MS 10000
@@ -328,6 +329,8 @@ static int build(struct sandbox *sb, struct err **err)
 	if (oci_guest__check_seccomp(a->spec->linux_.seccomp, err) < 0 ||
 	    oci_guest__plan(a->spec, &a->settings, fs_cache(a->settings.fs_cache), files, &sb->plan,
 			    err) < 0 ||
+	    (a->pod && pod_dir__add_shares(a->c->dir, &a->settings, fs_cache(a->settings.fs_cache),
+					   &sb->plan, err) < 0) ||
 	    oci_guest__share_files(a->spec, files, err) < 0 ||
 	    enter_netns(a->spec, err) < 0)
 		return -1;
@@ -368,13 +371,12 @@ static int build(struct sandbox *sb, struct err **err)
 	return relay__attach(&cfg, &sb->relay, err);
 }
 
-/* The workload's end, for `kage state` and `kage delete`: written under the lock. */
-static void record_exit(struct sandbox *sb, const char *root, int status)
+void sandbox__record_exit(const char *root, const char *id, int status)
 {
 	_cleanup_container_ struct container *c = NULL;
 	_cleanup_err_ struct err *err = NULL;
 
-	if (container__load(root, sb->a->c->id, &c, &err) < 0) {
+	if (container__load(root, id, &c, &err) < 0) {
 		pr_debug("sandbox: %s", err->msg);	/* deleted meanwhile: nothing to record */
 		return;
 	}
@@ -395,7 +397,7 @@ static void stop_vm(struct sandbox *sb)
 	vm__wait(sb->vm, NULL);
 }
 
-static void tell_parent(int fd, const char *word, const char *text)
+void sandbox__tell_parent(int fd, const char *word, const char *text)
 {
 	char buf[4096];
 	int n = snprintf(buf, sizeof(buf), "%s %s\n", word, text);
@@ -412,7 +414,7 @@ static void tell_parent(int fd, const char *word, const char *text)
  * (the container's process is held before exec, so nothing is waiting on us meanwhile),
  * then stops the parent-death signal and acknowledges. False when the creator went away.
  */
-static bool wait_release(int fd)
+bool sandbox__wait_release(int fd)
 {
 	char c = 0;
 
@@ -460,7 +462,7 @@ static int sandbox_main(struct sandbox_args *a, const char *root, int notify, in
 		pr_debug("sandbox: chdir /: %s", strerror(errno));
 	/* Before any thread starts: each enters its role, and its seccomp filter, as it starts. */
 	if (sandbox_seccomp_setup(a, &err) < 0 || build(&sb, &err) < 0) {
-		tell_parent(notify, "error", err ? err->msg : "failed");
+		sandbox__tell_parent(notify, "error", err ? err->msg : "failed");
 		if (sb.vm) {
 			vm__request_stop(sb.vm, VM_STOP_SIGNAL, "the container could not be created");
 			vm__wait(sb.vm, NULL);
@@ -471,8 +473,8 @@ static int sandbox_main(struct sandbox_args *a, const char *root, int notify, in
 	 * containerd's shim reads create's output until every writer has closed it. */
 	if (a->spec->process.terminal && io__release_stdio() < 0)
 		pr_warn("sandbox: stdio to /dev/null: %s", strerror(errno));
-	tell_parent(notify, "ok", sb.process);
-	if (!wait_release(creator)) {
+	sandbox__tell_parent(notify, "ok", sb.process);
+	if (!sandbox__wait_release(creator)) {
 		pr_warn("container %s: its create went away before saving its state: stopping",
 			a->c->id);
 		status = 255;
@@ -487,7 +489,7 @@ static int sandbox_main(struct sandbox_args *a, const char *root, int notify, in
 		pr_err("container %s: %s", a->c->id, err ? err->msg : "failed");
 		status = 255;
 	}
-	record_exit(&sb, root, status);
+	sandbox__record_exit(root, a->c->id, status);
 	stop_vm(&sb);
 	sandbox_net__unplug(&sb.net);
 out:
@@ -573,7 +575,7 @@ int sandbox__spawn(struct sandbox_args *a, pid_t *pid, struct err **err)
 		/* Our copy of the lock's file description must not keep it held for our life. */
 		close(a->c->lock_fd);
 		a->c->lock_fd = -1;
-		_exit(sandbox_main(a, root, p[1], rel[1]) & 0xff);
+		_exit((a->run ? a->run : sandbox_main)(a, root, p[1], rel[1]) & 0xff);
 	}
 	close(p[1]);
 	close(rel[1]);

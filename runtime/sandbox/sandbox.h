@@ -24,6 +24,14 @@ struct sandbox_args {
 	struct vm_config base;		/* kernel and initrd */
 	struct sandbox_settings settings;	/* vCPUs, memory, cache policy, kernel arguments */
 	int creator_fd;			/* set by sandbox__spawn: see sandbox__release */
+	bool pod;			/* a pod's sandbox: its VM gets the pod's shares */
+	/*
+	 * A pod member's: the pod's sandbox, and what the forked process runs instead of a VM
+	 * (runtime/pod/member.c), with the same protocol: sandbox__tell_parent once the
+	 * container is created, then sandbox__wait_release; it returns the exit status.
+	 */
+	struct container *pod_sandbox;
+	int (*run)(struct sandbox_args *a, const char *root, int notify, int creator);
 };
 
 /*
@@ -40,6 +48,13 @@ int sandbox__spawn(struct sandbox_args *a, pid_t *pid, struct err **err);
  * of them. Waits for the sandbox to acknowledge, bounded.
  */
 int sandbox__release(struct sandbox_args *a, struct err **err);
+
+/* The forked side of that: "ok <process>" or "error <why>" to create (closing notify); then
+ * blocks until released, false when the creator went away. */
+void sandbox__tell_parent(int notify, const char *word, const char *text);
+bool sandbox__wait_release(int creator);
+/* The workload's end, for `kage state` and `kage delete`: written under the lock. */
+void sandbox__record_exit(const char *root, const char *id, int status);
 
 /*
  * A process's terminal on the host: a pty whose master goes to the console socket. We keep

@@ -15,16 +15,6 @@ wait_file() {
 	return 1
 }
 
-# wait_status ID STATUS: until `state ID` says STATUS (60 s).
-wait_status() {
-	local i
-	for i in $(seq 300); do
-		[ "$(k state "$1" 2>/dev/null | jq -r .status)" = "$2" ] && return 0
-		sleep 0.2
-	done
-	return 1
-}
-
 # refusal ID: the message of `create --bundle $b ID`, which should fail. Through a file: a
 # create that succeeds leaves a sandbox holding whatever pipe its stderr was.
 refusal() {

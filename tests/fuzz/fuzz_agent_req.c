@@ -1,9 +1,10 @@
-// sources: guest/agent/proc/spec.c guest/agent/container/devcgroup.c guest/agent/req.c guest/agent/proc/caps.c guest/agent/proc/scfilter.c guest/agent/container/ns.c guest/agent/mount/mount_op.c guest/agent/mount/mount_opts.c guest/agent/mount/resolve.c guest/agent/mount/rootfs.c guest/agent/container/settings.c guest/agent/mount/mounts.c lib/wire/frame.c lib/err.c lib/log.c lib/io.c
+// sources: guest/agent/proc/spec.c guest/agent/container/devcgroup.c guest/agent/req.c guest/agent/proc/caps.c guest/agent/proc/scfilter.c guest/agent/container/ns.c guest/agent/mount/mount_op.c guest/agent/mount/unmount_op.c guest/agent/mount/mount_opts.c guest/agent/mount/resolve.c guest/agent/mount/rootfs.c guest/agent/container/settings.c guest/agent/mount/mounts.c lib/wire/frame.c lib/err.c lib/log.c lib/io.c
 // libs: -ljson-c -lseccomp
 /*
  * The guest agent's request checks fed what a hostile host could send: one frame body is
  * parsed as the agent does (frame__parse) and handed to the parsing layer of the create and
- * mount ops, spec__parse() and mount_op__mount() in check-only mode (apply false). The ops'
+ * mount ops, spec__parse() and mount_op__mount() in check-only mode (apply false), and
+ * the unmount op's mount_op__unmount() likewise. The ops'
  * handlers themselves fork, mount and write, so they stay out; everything they would act on
  * comes from these two. What is accepted must hold the promises the spawner and the mount
  * code rely on; a refusal must carry a message. The request's "options" words also go
@@ -91,6 +92,23 @@ static void check_opts(struct json_object *req)
 	free(words);
 }
 
+/* A mount or unmount check's answer ret: a refusal with a message, or a target it may act on
+ * (not the root itself when not_root). */
+static void check_target(struct json_object *req, int ret, struct err **err, bool not_root)
+{
+	const char *target;
+
+	if (ret < 0) {
+		ASSERT(*err && (*err)->msg && (*err)->msg[0]);
+		err_free(err);
+		return;
+	}
+	target = json_object_get_string(json_object_object_get(req, "target"));
+	ASSERT(!*err && target);
+	check_path(target);
+	ASSERT(!not_root || strspn(target, "/") < strlen(target));
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static int quiet;
@@ -113,15 +131,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	spec__free(&spec);
 
-	if (mount_op__mount(req, false, &err) < 0) {
-		ASSERT(err && err->msg && err->msg[0]);
-		err_free(&err);
-	} else {
-		const char *target = json_object_get_string(json_object_object_get(req, "target"));
-
-		ASSERT(!err && target);
-		check_path(target);
-	}
+	check_target(req, mount_op__mount(req, false, &err), &err, false);
+	/* never the guest's root for unmount: that would take every mount of the VM */
+	check_target(req, mount_op__unmount(req, false, &err), &err, true);
 	check_opts(req);
 	json_object_put(req);
 	return 0;

@@ -31,22 +31,30 @@ static const struct {
 	{ "mount", "mnt", CLONE_NEWNS },   { "user", "user", CLONE_NEWUSER },
 };
 
-int ns__parse(struct json_object *req, unsigned int *flags, struct err **err)
+int ns__parse_list(struct json_object *req, const char *key, unsigned int *flags,
+		   struct err **err)
 {
 	_cleanup_free_ char **names = NULL;
 	size_t i;
 
 	*flags = 0;
-	if (req__strings(req, "namespaces", false, &names, NULL, err) < 0)
+	if (req__strings(req, key, false, &names, NULL, err) < 0)
 		return -1;
 	for (char **n = names; *n; n++) {
 		for (i = 0; i < NS_KINDS && strcmp(*n, kinds[i].name); i++)
 			;
 		if (i == NS_KINDS)
-			return err_msg(err, "'namespaces': unknown namespace '%s' (one of mount, "
-				       "pid, ipc, uts, cgroup, user)", *n);
+			return err_msg(err, "'%s': unknown namespace '%s' (one of mount, pid, ipc, "
+				       "uts, cgroup, user)", key, *n);
 		*flags |= kinds[i].flag;
 	}
+	return 0;
+}
+
+int ns__parse(struct json_object *req, unsigned int *flags, struct err **err)
+{
+	if (ns__parse_list(req, "namespaces", flags, err) < 0)
+		return -1;
 	/* A container's namespaces are entered through its root, which needs its own mounts. */
 	if (*flags && !(*flags & CLONE_NEWNS))
 		return err_msg(err, "'namespaces' must include 'mount' when it names any");
@@ -60,14 +68,15 @@ static void close_fd(int *fd)
 	*fd = -1;
 }
 
-static int open_join(const struct proc_spec *s, struct ns_fork *nf, struct err **err)
+/* Opens pid's namespaces of the kinds in flags, for the child to enter. */
+static int open_join(pid_t pid, unsigned int flags, struct ns_fork *nf, struct err **err)
 {
 	char path[64];
 
 	for (int i = 0; i < NS_KINDS; i++) {
-		if (!(s->ns_new & kinds[i].flag))
+		if (!(flags & kinds[i].flag))
 			continue;
-		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)s->ns_join, kinds[i].proc);
+		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, kinds[i].proc);
 		nf->join[i] = open(path, O_RDONLY | O_CLOEXEC);
 		if (nf->join[i] < 0)
 			return err_errno(err, "the container's %s namespace", kinds[i].name);
@@ -75,30 +84,37 @@ static int open_join(const struct proc_spec *s, struct ns_fork *nf, struct err *
 	return 0;
 }
 
+static int joined_pid_ns(const struct ns_fork *nf)
+{
+	for (int i = 0; i < NS_KINDS; i++)
+		if (kinds[i].flag == CLONE_NEWPID)
+			return nf->join[i];
+	return -1;
+}
+
 int ns__parent_before(const struct proc_spec *s, struct ns_fork *nf, struct err **err)
 {
-	int pid_ns = -1;
+	/* An exec enters all of its init's; a pod member those of the pod's it shares. */
+	pid_t from = s->ns_join ? s->ns_join : s->share_pid;
+	unsigned int enter = s->ns_join ? s->ns_new : s->ns_share;
 
 	nf->own_pid = -1;
 	for (int i = 0; i < NS_KINDS; i++)
 		nf->join[i] = -1;
-	if (!(s->ns_new & CLONE_NEWPID))
-		return s->ns_join ? open_join(s, nf, err) : 0;
+	if (enter && open_join(from, enter, nf, err) < 0)
+		return -1;
+	if (!(s->ns_new & CLONE_NEWPID) && !(s->ns_share & CLONE_NEWPID))
+		return 0;
 	nf->own_pid = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
 	if (nf->own_pid < 0)
 		return err_errno(err, "the agent's PID namespace");
-	if (!s->ns_join) {
+	if (!(enter & CLONE_NEWPID)) {
 		if (unshare(CLONE_NEWPID) < 0)
 			return err_errno(err, "new PID namespace");
 		return 0;
 	}
-	if (open_join(s, nf, err) < 0)
-		return -1;
-	for (int i = 0; i < NS_KINDS; i++)
-		if (kinds[i].flag == CLONE_NEWPID)
-			pid_ns = nf->join[i];
 	/* Only the next child moves in: the agent's own PID namespace cannot change. */
-	if (setns(pid_ns, CLONE_NEWPID) < 0)
+	if (setns(joined_pid_ns(nf), CLONE_NEWPID) < 0)
 		return err_errno(err, "join the container's PID namespace");
 	return 0;
 }
@@ -133,6 +149,9 @@ int ns__child(const struct proc_spec *s, const struct ns_fork *nf, struct err **
 		return 0;
 	if (s->ns_join)
 		return join(nf, err);
+	/* A pod member: the pod's namespaces it shares first, then its own. */
+	if (s->ns_share && join(nf, err) < 0)
+		return -1;
 	if (unshare(flags) < 0)
 		return err_errno(err, "new namespaces for the container");
 	/* A new IPC namespace starts from the kernel's defaults, not the spec's sysctls. */

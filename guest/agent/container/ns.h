@@ -20,11 +20,15 @@ struct proc_spec;
 /* The agent's side of one fork: fds it opened, restored or closed by ns__parent_after. */
 struct ns_fork {
 	int own_pid;		/* the agent's own PID namespace, to return to after the fork */
-	int join[NS_KINDS];	/* an exec: the init's namespaces, entered by the child */
+	int join[NS_KINDS];	/* an exec: the init's namespaces, entered by the child; a pod
+				 * member: the pod's that it shares */
 };
 
 /* "namespaces": ["mount", "pid", "ipc", "uts", "cgroup", "user"] into CLONE_NEW* flags. */
 int ns__parse(struct json_object *req, unsigned int *flags, struct err **err);
+/* The same for any key, without the rule that a list names "mount". */
+int ns__parse_list(struct json_object *req, const char *key, unsigned int *flags,
+		   struct err **err);
 
 /* Before fork: opens what the child joins and points the agent's next child at its PID
  * namespace (a new one, or the init's). */

@@ -13,6 +13,8 @@ struct err;
  * on the host it would change the host's own mounts).
  */
 int mount_op__mount(struct json_object *req, bool apply, struct err **err);
+/* unmount_op.c: {"target": path}: every mount at or under path goes, newest first. */
+int mount_op__unmount(struct json_object *req, bool apply, struct err **err);
 
 /* Each path absolute, without "..": the checks resolve__open applies (key names them). */
 int mount_op__check_paths(char **paths, const char *key, struct err **err);

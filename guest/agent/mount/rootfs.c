@@ -179,7 +179,7 @@ int rootfs__enter(const struct proc_spec *s, struct err **err)
 	/* Nothing done here may reach the agent's namespace, nor anything of it come in later. */
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		ret = err_errno(err, "make the container's mounts private");
-	else if (remount_fresh(s->root, s->ns_new, err) < 0 || masks(s, err) < 0 ||
+	else if (remount_fresh(s->root, s->ns_new | s->ns_share, err) < 0 || masks(s, err) < 0 ||
 		 restore_kept(kept, nkept, err) < 0)
 		ret = -1;
 	else

@@ -274,7 +274,16 @@ static int proc_init(struct proc *p, const struct proc_spec *spec, struct spawn_
 	snprintf(p->id, sizeof(p->id), "p%lu", next_id++);
 	p->terminal = spec->terminal;
 	p->init = spec->init;
-	p->ns = spec->ns_join ? 0 : spec->ns_new;
+	/* What an exec into it enters: the namespaces it made and the pod's that it shares. */
+	p->ns = spec->ns_join ? 0 : spec->ns_new | spec->ns_share;
+	p->member = spec->member;
+	if (p->init) {
+		snprintf(p->owner, sizeof(p->owner), "%s", p->id);
+	} else if (spec->ns_join) {
+		const struct proc *init = find_pid(spec->ns_join);
+
+		snprintf(p->owner, sizeof(p->owner), "%s", init ? init->id : "");
+	}
 	p->hold_fd = fds->hold;
 	p->pty_fd = fds->pty;
 	io__init(&p->io[IO_STDIN], p, IO_STDIN, fds->in);
@@ -351,6 +360,26 @@ void proc__start(struct proc *p, struct reply r)
 	}
 }
 
+/* A pod member's init has exited: its cgroup's processes and its execs end, no others. */
+static void kill_the_container(const struct proc *init)
+{
+	char path[128];
+	FILE *f;
+
+	pr_debug("agent: member init %s exited: killing its container", init->id);
+	snprintf(path, sizeof(path), "%s/cgroup.kill", init->cgroup);
+	if (*init->cgroup && (f = fopen(path, "we"))) {
+		fputs("1", f);
+		if (fclose(f) != 0)
+			pr_warn("agent: %s: %s", path, strerror(errno));
+	} else if (*init->cgroup) {
+		pr_warn("agent: %s: %s", path, strerror(errno));
+	}
+	for (struct proc *p = procs; p; p = p->next)
+		if (!p->retired && !strcmp(p->owner, init->id))
+			kill_live(p, SIGKILL);
+}
+
 /*
  * When a container's init exits, the kernel ends its PID namespace; the agent also ends what
  * lives outside one (a container without a PID namespace of its own, processes still held
@@ -358,6 +387,10 @@ void proc__start(struct proc *p, struct reply r)
  */
 static void kill_the_rest(const struct proc *init)
 {
+	if (init->member) {
+		kill_the_container(init);
+		return;
+	}
 	pr_debug("agent: init %s exited: killing every other process", init->id);
 	if (getpid() == 1)
 		kill(-1, SIGKILL);

@@ -33,6 +33,8 @@ struct proc {
 	bool terminal;
 	bool init;	/* its exit kills every other process, as a PID namespace's init does */
 	unsigned int ns;	/* the namespaces it made (CLONE_NEW*), for execs to join */
+	bool member;	/* a pod member's init: its end ends its own container, not the VM's */
+	char owner[24];	/* the container init it belongs to (itself for an init), or "" */
 	bool ready;	/* the child finished its setup and create was answered */
 	bool started;
 	bool done;	/* exited and its output fully delivered: wait can answer */

@@ -52,6 +52,12 @@ struct proc_spec {
 	/* The container's namespaces (ns.c): its init makes them, an exec joins its init's. */
 	unsigned int ns_new;	/* CLONE_NEW* flags; with ns_join, the ones the init made */
 	pid_t ns_join;		/* the init whose namespaces an exec joins, or 0 */
+	/* A pod member's init: the pod's namespaces it enters rather than makes (ns_share,
+	 * none of them in ns_new), those of the pod's first init share_pid; and that its end
+	 * ends its own container only, not the VM's (member). */
+	unsigned int ns_share;
+	pid_t share_pid;
+	bool member;
 	char **masked, **readonly;	/* the init's masked and read-only paths in root */
 	unsigned long root_propagation;	/* rootfs_propagation's MS_* flags, or 0 */
 	/* A user namespace's maps as its uid_map and gid_map files take them (owned) */

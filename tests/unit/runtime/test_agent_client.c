@@ -143,12 +143,13 @@ static void good_replies(void)
 	char why[512];
 
 	CHECK(run_op(OP_PS, REPLY("\"processes\":[{\"process\":\"p1\",\"pid\":12,\"args\":[\"sh\"],"
-				  "\"status\":\"running\"},{\"process\":\"p2\",\"pid\":13,"
+				  "\"status\":\"running\",\"owner\":\"p1\"},{\"process\":\"p2\",\"pid\":13,"
 				  "\"status\":\"exited\",\"exit_status\":0}],\"all\":[{\"pid\":1,"
 				  "\"ppid\":0,\"state\":\"S\",\"comm\":\"init\"}]"),
 		     why, sizeof(why)) == 0 &&
 		      last_ps.n_procs == 2 && !strcmp(last_ps.procs[0].process, "p1") &&
 		      last_ps.procs[0].pid == 12 && !last_ps.procs[0].exited &&
+		      !strcmp(last_ps.procs[0].owner, "p1") && !*last_ps.procs[1].owner &&
 		      last_ps.procs[1].exited && last_ps.n_all == 1 && last_ps.all[0].pid == 1 &&
 		      !strcmp(last_ps.all[0].comm, "init") && !strcmp(last_ps.all[0].state, "S"),
 	      "ps decodes (%s)", why);
@@ -186,6 +187,9 @@ static void wrong_types(void)
 		     "ps: an element null");
 	expect_error(OP_PS, REPLY("\"processes\":[{\"pid\":1,\"status\":\"running\"}]"),
 		     "field \"process\" is missing", "ps: an element without process");
+	expect_error(OP_PS, REPLY("\"processes\":[{\"process\":\"p1\",\"pid\":1,"
+				  "\"status\":\"running\",\"owner\":[1]}]"),
+		     "field \"owner\" is an array, want a string", "ps: owner an array");
 	expect_error(OP_PS, REPLY("\"processes\":[{\"process\":\"p1\",\"pid\":\"1\","
 				  "\"status\":\"running\"}]"),
 		     "field \"pid\" is a string, want an integer", "ps: pid a string");
