@@ -176,10 +176,50 @@ static int bind_at(const char *source, const char *real, const char *view, bool 
 	return 0;
 }
 
+/*
+ * The member of the pod whose root is the directory st is, into other; false when none. The
+ * FUSE server knows a file by its device and inode, so in the guest two members' roots on one
+ * directory would be one directory, and the mounts of the first would stand in the way of
+ * the second's.
+ */
+static bool root_taken(const char *dir, const struct stat *st, char *other, size_t size)
+{
+	char path[PATH_MAX];
+	struct dirent *e;
+	struct stat o;
+	bool found = false;
+	int fd;
+	DIR *d;
+
+	if (path_of(path, sizeof(path), NULL, "%s/pod/roots.d", dir) < 0 ||
+	    (fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return false;
+	if (!(d = fdopendir(fd))) {
+		close(fd);
+		return false;
+	}
+	while (!found && (e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") &&
+		    path_of(path, sizeof(path), NULL, "%s/pod/roots/%s", dir, e->d_name) == 0 &&
+		    stat(path, &o) == 0 && o.st_dev == st->st_dev && o.st_ino == st->st_ino) {
+			snprintf(other, size, "%s", e->d_name);
+			found = true;
+		}
+	closedir(d);
+	return found;
+}
+
 int pod_dir__add_member(const char *dir, const char *member, const struct oci_spec *s,
 			struct err **err)
 {
-	char real[PATH_MAX], view[PATH_MAX], breal[PATH_MAX], bview[PATH_MAX];
+	char real[PATH_MAX], view[PATH_MAX], breal[PATH_MAX], bview[PATH_MAX], other[256];
+	struct stat st;
+
+	if (stat(s->root.path, &st) < 0)
+		return err_errno(err, "root.path %s", s->root.path);
+	if (root_taken(dir, &st, other, sizeof(other)))
+		return err_msg(err, "root.path %s is already the root of %s in this pod: each "
+			       "member needs a root of its own", s->root.path, other);
 
 	if (container__check_id(member, err) < 0 ||
 	    path_of(real, sizeof(real), err, "%s/pod/roots.d/%s", dir, member) < 0 ||

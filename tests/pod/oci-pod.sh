@@ -127,6 +127,11 @@ k create --bundle "$late" --pid-file "$late/pid" late >"$late/out" 2>&1 </dev/nu
 check "a member created after others were deleted runs" test "$(k state late | jq -r .status)" = running
 out=$(k exec late sh -c 'echo $((6 * 7))' 2>&1)
 check "exec into it answers ($out)" test "$out" = 42
+twin=$base/twin
+pod_bundle "$twin" "$base/rootfs-late" '["true"]' "$(cri container pod1)" "$(member_ns "$spid")"
+err=$(k create --bundle "$twin" twin 2>&1)
+contains "a member on another member's root is refused, naming root.path" "$err" "already the root of late"
+check "and leaves no state" test "$(k list -q | grep -c '^twin$')" = 0
 k kill pod1 KILL
 k delete --force pod1
 check "the sandbox's delete stops the pod's VM" test "$(pgrep -xc kage-sandbox)" = 0
