@@ -252,12 +252,14 @@ int lifecycle__create(const struct globals *g, struct create_opts *co, pid_t *pi
 	oci_guest__warn_unapplied(spec);
 	if (container__create(g->root, co->id, &c, err) < 0)
 		return -1;
-	if (sandbox && !(c->sandbox = strdup(sandbox->id))) {
-		err_errno(err, "create");
-		goto fail;
-	}
-	if (sandbox)
+	if (sandbox) {
+		c->sandbox = strdup(sandbox->id);
 		c->sandbox_start = sandbox->pid_start;
+		if (!c->sandbox) {
+			err_errno(err, "create");
+			goto fail;
+		}
+	}
 	c->bundle = strdup(bundle);
 	c->rootfs = strdup(spec->root.path);
 	c->created = now_rfc3339();

@@ -451,25 +451,29 @@ int container__sock_path(struct container *c, const char *name, char *buf, size_
 	return sock_in(c->dir, &c->path_fd, name, buf, size, err);
 }
 
+int container__root(const struct container *c, char *buf, size_t size, struct err **err)
+{
+	const char *slash = strrchr(c->dir, '/');
+	int n = snprintf(buf, size, "%.*s", (int)(slash ? slash - c->dir : 0), c->dir);
+
+	if (n < 0 || (size_t)n >= size)
+		return err_msg(err, "container %s: its state directory's path is too long", c->id);
+	return 0;
+}
+
 int container__vm_sock_path(struct container *c, const char *name, char *buf, size_t size,
 			    struct err **err)
 {
-	const char *slash = strrchr(c->dir, '/');
-	char dir[PATH_MAX];
-	int n;
-
 	struct container *pod = NULL;
+	char root[PATH_MAX];
 	int ret;
 
 	if (!c->sandbox)
 		return container__sock_path(c, name, buf, size, err);
-	if (container__check_id(c->sandbox, err) < 0)
-		return err_prefix(err, "container %s: its pod's sandbox", c->id);
-	n = snprintf(dir, sizeof(dir), "%.*s", (int)(slash ? slash - c->dir : 0), c->dir);
-	if (n < 0 || (size_t)n >= sizeof(dir))
-		return err_msg(err, "container %s: its pod's state directory: path too long", c->id);
 	/* The very sandbox it was created in: an id used again names another VM. */
-	if (container__read(dir, c->sandbox, &pod, err) < 0)
+	if (container__check_id(c->sandbox, err) < 0 ||
+	    container__root(c, root, sizeof(root), err) < 0 ||
+	    container__read(root, c->sandbox, &pod, err) < 0)
 		return err_prefix(err, "container %s: its pod's sandbox", c->id);
 	ret = pod->pid_start == c->sandbox_start ? 0 :
 		err_msg(err, "container %s: its pod's sandbox %s has ended", c->id, c->sandbox);

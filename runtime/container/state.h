@@ -83,6 +83,8 @@ int container__remove(struct container *c, struct err **err);
  */
 int container__sock_path(struct container *c, const char *name, char *buf, size_t size,
 			 struct err **err);
+/* The --root c's state directory lies in (its parent directory) into buf. */
+int container__root(const struct container *c, char *buf, size_t size, struct err **err);
 /* The same for the VM's sockets (vsock.sock, sandbox.sock): a pod member's are its sandbox's. */
 int container__vm_sock_path(struct container *c, const char *name, char *buf, size_t size,
 			    struct err **err);

@@ -65,6 +65,28 @@ static void unmount_all(const char *path)
 		;
 }
 
+/* One of the host's own directories (roots.d, binds.d and theirs), never through a symlink. */
+static DIR *open_own_dir(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+
+	if (fd >= 0 && !d)
+		close(fd);
+	return d;
+}
+
+/* Its next entry's name, "." and ".." passed over; NULL at the end. */
+static const char *next_name(DIR *d)
+{
+	struct dirent *e;
+
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			return e->d_name;
+	return NULL;
+}
+
 /* A read-only view of dir.d at dir (both under pod). */
 static int make_view(const char *pod, const char *name, struct err **err)
 {
@@ -185,24 +207,18 @@ static int bind_at(const char *source, const char *real, const char *view, bool 
 static bool root_taken(const char *dir, const struct stat *st, char *other, size_t size)
 {
 	char path[PATH_MAX];
-	struct dirent *e;
+	const char *name;
 	struct stat o;
 	bool found = false;
-	int fd;
 	DIR *d;
 
 	if (path_of(path, sizeof(path), NULL, "%s/pod/roots.d", dir) < 0 ||
-	    (fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+	    !(d = open_own_dir(path)))
 		return false;
-	if (!(d = fdopendir(fd))) {
-		close(fd);
-		return false;
-	}
-	while (!found && (e = readdir(d)))
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") &&
-		    path_of(path, sizeof(path), NULL, "%s/pod/roots/%s", dir, e->d_name) == 0 &&
+	while (!found && (name = next_name(d)))
+		if (path_of(path, sizeof(path), NULL, "%s/pod/roots/%s", dir, name) == 0 &&
 		    stat(path, &o) == 0 && o.st_dev == st->st_dev && o.st_ino == st->st_ino) {
-			snprintf(other, size, "%s", e->d_name);
+			snprintf(other, size, "%s", name);
 			found = true;
 		}
 	closedir(d);
@@ -269,7 +285,7 @@ static void unbind(const char *real, const char *view)
 void pod_dir__remove_member(const char *dir, const char *member)
 {
 	char real[PATH_MAX], view[PATH_MAX], r[PATH_MAX], v[PATH_MAX];
-	struct dirent *e;
+	const char *name;
 	DIR *d;
 
 	if (container__check_id(member, NULL) < 0)
@@ -281,17 +297,11 @@ void pod_dir__remove_member(const char *dir, const char *member)
 	    path_of(view, sizeof(view), NULL, "%s/pod/binds/%s", dir, member) < 0)
 		return;
 	/* binds.d is the host's alone: its entries are the mount points it made. */
-	int fd = open(real, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-
-	if (fd < 0 || !(d = fdopendir(fd))) {
-		if (fd >= 0)
-			close(fd);
+	if (!(d = open_own_dir(real)))
 		return;
-	}
-	while ((e = readdir(d)))
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") &&
-		    path_of(r, sizeof(r), NULL, "%s/%s", real, e->d_name) == 0 &&
-		    path_of(v, sizeof(v), NULL, "%s/%s", view, e->d_name) == 0)
+	while ((name = next_name(d)))
+		if (path_of(r, sizeof(r), NULL, "%s/%s", real, name) == 0 &&
+		    path_of(v, sizeof(v), NULL, "%s/%s", view, name) == 0)
 			unbind(r, v);
 	closedir(d);
 	if (rmdir(real) < 0 && errno != ENOENT)
@@ -301,23 +311,17 @@ void pod_dir__remove_member(const char *dir, const char *member)
 void pod_dir__remove(const char *dir)
 {
 	char path[PATH_MAX];
-	struct dirent *e;
+	const char *name;
 	DIR *d;
-	int fd;
 
 	/* Every member the host bound, from roots.d and binds.d (only the host writes them). */
 	for (int pass = 0; pass < 2; pass++) {
 		if (path_of(path, sizeof(path), NULL, "%s/pod/%s", dir,
 			    pass ? "binds.d" : "roots.d") < 0 ||
-		    (fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		    !(d = open_own_dir(path)))
 			continue;
-		if (!(d = fdopendir(fd))) {
-			close(fd);
-			continue;
-		}
-		while ((e = readdir(d)))
-			if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-				pod_dir__remove_member(dir, e->d_name);
+		while ((name = next_name(d)))
+			pod_dir__remove_member(dir, name);
 		closedir(d);
 	}
 	static const char *const parts[] = { "roots", "binds", "roots.d", "binds.d" };

@@ -60,14 +60,13 @@ void pod__unmount_guest(int ctl, const char *id)
 
 void pod__remove_member(struct container *c)
 {
-	const char *slash = strrchr(c->dir, '/');
-	char dir[PATH_MAX];
+	char root[PATH_MAX], dir[PATH_MAX];
 	_cleanup_close_ int ctl = connect_pod(c);
 
 	if (ctl >= 0)
 		pod__unmount_guest(ctl, c->id);
 	if (container__check_id(c->sandbox, NULL) == 0 &&
-	    snprintf(dir, sizeof(dir), "%.*s/%s", (int)(slash ? slash - c->dir : 0), c->dir,
-		     c->sandbox) < (int)sizeof(dir))
+	    container__root(c, root, sizeof(root), NULL) == 0 &&
+	    snprintf(dir, sizeof(dir), "%s/%s", root, c->sandbox) < (int)sizeof(dir))
 		pod_dir__remove_member(dir, c->id);
 }

@@ -540,12 +540,12 @@ int sandbox__spawn(struct sandbox_args *a, pid_t *pid, struct err **err)
 {
 	int p[2], rel[2];
 	char root[4096];
-	const char *slash = strrchr(a->c->dir, '/');
 	pid_t creator = getpid();
 
-	/* The state directory's parent is the --root the sandbox records its end under. */
-	snprintf(root, sizeof(root), "%.*s", (int)(slash ? slash - a->c->dir : 0), a->c->dir);
 	a->creator_fd = -1;
+	/* The state directory's parent is the --root the sandbox records its end under. */
+	if (container__root(a->c, root, sizeof(root), err) < 0)
+		return -1;
 	if (a->spec->process.terminal && !a->console_socket)
 		return err_msg(err, "process.terminal is set: a --console-socket is needed to "
 			       "hand over the terminal");
