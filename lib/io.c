@@ -47,9 +47,21 @@ ssize_t io__read_all(int fd, void *buf, size_t len)
 	return (ssize_t)got;
 }
 
+/* /dev/null opened ahead by io__keep_null, for the next io__release_stdio; or -1. */
+static int kept_null = -1;
+
+int io__keep_null(void)
+{
+	if (kept_null < 0)
+		kept_null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	return kept_null < 0 ? -1 : 0;
+}
+
 int io__release_stdio(void)
 {
-	int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	int fd = kept_null >= 0 ? kept_null : open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	kept_null = -1;
 
 	if (fd < 0)
 		return -1;

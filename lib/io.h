@@ -15,6 +15,9 @@ ssize_t io__read_all(int fd, void *buf, size_t len);
 /* Points fds 0-2 at /dev/null: a process that outlives the command which started it lets go
  * of that command's stdio (whose reader may wait for every writer to close); -1 with errno. */
 int io__release_stdio(void);
+/* Opens /dev/null now, for the next io__release_stdio, in a process about to enter a cgroup
+ * whose device filter may deny it (podman's pods deny every device); -1 with errno. */
+int io__keep_null(void);
 
 /* Binds a Unix socket so that its file is mode 0600 whatever the process's umask: only root
  * reaches it, even in a directory others can search. -1 with errno set. */

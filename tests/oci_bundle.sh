@@ -33,7 +33,7 @@ _oci_cleanup() {
 make_rootfs() {
 	mkdir -p "$1"/{bin,proc,sys,dev,tmp,etc,root}
 	cp /bin/busybox "$1/bin/busybox"
-	for a in $(/bin/busybox --list); do [ "$a" = busybox ] || ln -s busybox "$1/bin/$a"; done
+	busybox_links "$1/bin"
 	echo "root:x:0:0:root:/root:/bin/sh" >"$1/etc/passwd"
 	echo "masked-out" >"$1/etc/secret"
 }

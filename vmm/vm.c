@@ -28,9 +28,20 @@ static const struct {
 	{ KVM_CAP_IMMEDIATE_EXIT, "KVM_CAP_IMMEDIATE_EXIT" },
 };
 
+/* /dev/kvm opened ahead by vm__open_kvm_early, for the next vm__create; or -1. */
+static int early_kvm_fd = -1;
+
+int vm__open_kvm_early(struct err **err)
+{
+	if (early_kvm_fd < 0)
+		early_kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	return early_kvm_fd < 0 ? err_errno(err, "open /dev/kvm (see `kage check`)") : 0;
+}
+
 static int open_kvm(struct vm *vm, struct err **err)
 {
-	vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	vm->kvm_fd = early_kvm_fd >= 0 ? early_kvm_fd : open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	early_kvm_fd = -1;
 	if (vm->kvm_fd < 0)
 		return err_errno(err, "open /dev/kvm (see `kage check`)");
 	int version = ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0);

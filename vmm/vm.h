@@ -98,6 +98,11 @@ struct vm {
 	unsigned int nr_irqs;			/* device interrupt allocator */
 };
 
+/*
+ * Opens /dev/kvm now, for the next vm__create: for a process about to enter a cgroup whose
+ * device filter is its container's (podman's pods deny every device) or a jail without it.
+ */
+int vm__open_kvm_early(struct err **err);
 /* Creates the VM with its memory, vCPUs and platform devices; add virtio devices after. */
 int vm__create(struct vm **out, const struct vm_config *cfg, struct err **err);
 /* The VM frees ptr with free_fn when destroyed. */

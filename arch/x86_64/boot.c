@@ -116,8 +116,9 @@ static void add_e820(struct boot_params *bp, uint64_t addr, uint64_t size, uint3
 
 static void fill_e820(struct vm *vm, struct boot_params *bp)
 {
-	add_e820(bp, 0, MPTABLE_GPA, E820_RAM);
-	add_e820(bp, MPTABLE_GPA, EBDA_END - MPTABLE_GPA, E820_RESERVED);
+	add_e820(bp, 0, EBDA_START, E820_RAM);
+	add_e820(bp, EBDA_START, EBDA_END - EBDA_START, E820_RESERVED);
+	add_e820(bp, MPTABLE_GPA, MPTABLE_END - MPTABLE_GPA, E820_RESERVED);
 	for (unsigned int i = 0; i < vm->mem.nr; i++) {
 		const struct gmem_region *r = &vm->mem.regions[i];
 		uint64_t start = r->gpa < HIMEM_START ? HIMEM_START : r->gpa;

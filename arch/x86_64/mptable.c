@@ -1,6 +1,6 @@
 /*
  * The Intel MultiProcessor table: how a guest without ACPI finds its CPUs, its IOAPIC and how
- * the ISA interrupts reach it. Written at the end of base memory, where Linux looks for it.
+ * its interrupt lines reach it. Written in the BIOS area, one of the places Linux looks.
  */
 #include <string.h>
 
@@ -10,7 +10,8 @@
 #define MPC_APIC_VERSION 0x14
 #define IOAPIC_VERSION 0x11
 #define MP_MAX_CPUS 254		/* 8-bit APIC IDs, one kept for the IOAPIC */
-#define ISA_IRQS 16
+/* KVM's IOAPIC: pins 0-15 are the ISA lines, 16-23 more lines for virtio-mmio devices. */
+#define IOAPIC_PINS 24
 
 struct mpf_intel {
 	char signature[4];
@@ -89,15 +90,15 @@ int mptable__write(struct vm *vm, unsigned int nr_vcpus, struct err **err)
 {
 	const size_t size = sizeof(struct mpf_intel) + sizeof(struct mpc_table) +
 			    nr_vcpus * sizeof(struct mpc_cpu) + sizeof(struct mpc_bus) +
-			    sizeof(struct mpc_ioapic) + (ISA_IRQS + 2) * sizeof(struct mpc_intsrc);
+			    sizeof(struct mpc_ioapic) + (IOAPIC_PINS + 2) * sizeof(struct mpc_intsrc);
 	const uint8_t ioapic_id = nr_vcpus;
 
 	if (nr_vcpus > MP_MAX_CPUS)
 		return err_msg(err, "the MP table describes at most %d vCPUs", MP_MAX_CPUS);
 	uint8_t *base = gmem__ptr(&vm->mem, MPTABLE_GPA, size);
 
-	if (!base || MPTABLE_GPA + size > EBDA_END)
-		return err_msg(err, "the MP table for %u vCPUs does not fit below 640 KiB", nr_vcpus);
+	if (!base || MPTABLE_GPA + size > MPTABLE_END)
+		return err_msg(err, "the MP table for %u vCPUs does not fit below 1 MiB", nr_vcpus);
 	memset(base, 0, size);
 
 	struct mpf_intel *mpf = (void *)base;
@@ -128,8 +129,10 @@ int mptable__write(struct vm *vm, unsigned int nr_vcpus, struct err **err)
 	memcpy(p, &ioapic, sizeof(ioapic));
 	p += sizeof(ioapic);
 	entries++;
-	/* KVM's default routing sends GSI n to IOAPIC pin n, the PIT's IRQ 0 included. */
-	for (unsigned int irq = 0; irq < ISA_IRQS; irq++, entries++, p += sizeof(struct mpc_intsrc)) {
+	/* KVM's default routing sends GSI n to IOAPIC pin n, the PIT's IRQ 0 included. Pins
+	 * past 15 are described as ISA lines too (edge, active high), as the devices on them
+	 * are driven like those on 5-15. */
+	for (unsigned int irq = 0; irq < IOAPIC_PINS; irq++, entries++, p += sizeof(struct mpc_intsrc)) {
 		struct mpc_intsrc src = { .type = MP_INTSRC, .irqtype = MP_INT, .srcbus = 0,
 					  .srcbusirq = irq, .dstapic = ioapic_id, .dstirq = irq };
 		memcpy(p, &src, sizeof(src));

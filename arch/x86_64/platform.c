@@ -64,9 +64,11 @@ void arch__device_window(uint64_t *base, uint64_t *size)
 
 /*
  * The ISA lines no PC device claims (0 timer, 1 keyboard, 2 cascade, 3-4 COM, 8 RTC, 13 FPU
- * are taken); the MP table routes each to the IOAPIC pin of the same number.
+ * are taken), then the IOAPIC's eight beyond them; the MP table routes each to the pin of
+ * the same number.
  */
-static const unsigned char device_irqs[] = { 5, 6, 7, 9, 10, 11, 12, 14, 15 };
+static const unsigned char device_irqs[] = { 5,  6,  7,  9,  10, 11, 12, 14, 15,
+					     16, 17, 18, 19, 20, 21, 22, 23 };
 
 int arch__device_irq(unsigned int index)
 {

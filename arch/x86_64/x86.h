@@ -8,8 +8,8 @@
 
 struct vm;
 
-/* Low memory the boot path uses; all below the 640 KiB line, none of it reported as RAM
- * beyond what the kernel may reuse once it runs. */
+/* Low memory the boot path uses: below the 640 KiB line, none of it reported as RAM beyond
+ * what the kernel may reuse once it runs, and the MP table in the BIOS area. */
 #define BOOT_GDT_GPA 0x500
 #define BOOT_IDT_GPA 0x520
 #define ZERO_PAGE_GPA 0x7000
@@ -19,8 +19,10 @@ struct vm;
 #define PD_GPA 0xb000		/* four pages: identity map of the first 4 GiB */
 #define CMDLINE_GPA 0x20000
 #define CMDLINE_MAX 0x10000
-#define MPTABLE_GPA 0x9fc00	/* the last KiB of base memory, where Linux looks */
+#define EBDA_START 0x9fc00	/* the last KiB of base memory, kept from the guest's RAM */
 #define EBDA_END 0xa0000
+#define MPTABLE_GPA 0xf0000	/* the BIOS area, which Linux scans for the MP table: room */
+#define MPTABLE_END 0x100000	/* for 255 vCPUs, where the last KiB held only 40 */
 #define HIMEM_START 0x100000
 
 /* The 32-bit MMIO hole: LAPIC, IOAPIC and our devices live above 3 GiB. */

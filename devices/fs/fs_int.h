@@ -46,6 +46,7 @@ struct fs_inode {
 	int fd;			/* O_PATH|O_NOFOLLOW */
 	dev_t dev;
 	ino_t ino;
+	uint64_t mnt;		/* a directory's mount id (inode.c); 0 for the rest */
 	mode_t type;		/* S_IFMT bits: fixed for the inode's life */
 	uint64_t nodeid;
 	uint64_t nlookup;	/* references the guest holds (LOOKUP minus FORGET) */

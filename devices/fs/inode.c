@@ -1,13 +1,19 @@
 /*
  * The inode table: one O_PATH|O_NOFOLLOW fd per host inode the guest knows, keyed by
  * st_dev+st_ino so two names for one file share a nodeid, counted by the guest's lookups and
- * freed on FORGET once no request is still using it.
+ * freed on FORGET once no request is still using it. A directory's key has its mount's id
+ * too: one directory bound at two places under a share (an emptyDir two pod members bind)
+ * is two mounts here and must be two inodes there, since the guest's kernel gives a
+ * directory one place in its tree and a second lookup would move it from the first.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+
+#include <linux/stat.h>
 
 #include "../../lib/cleanup.h"
 #include "fs_int.h"
@@ -19,14 +25,28 @@ static uint32_t bucket(const struct fuse_server *s, dev_t dev, ino_t ino)
 	return (uint32_t)(h >> 32) & (s->nbuckets - 1);
 }
 
-static struct fs_inode *hash_find(const struct fuse_server *s, dev_t dev, ino_t ino)
+static struct fs_inode *hash_find(const struct fuse_server *s, dev_t dev, ino_t ino,
+				  uint64_t mnt)
 {
 	struct fs_inode *i;
 
 	for (i = s->hash[bucket(s, dev, ino)]; i; i = i->hnext)
-		if (i->dev == dev && i->ino == ino)
+		if (i->dev == dev && i->ino == ino && i->mnt == mnt)
 			return i;
 	return NULL;
+}
+
+/* The id of the mount a directory is on; 0 for anything else, or where the host's kernel
+ * (before 5.8) cannot say: one inode per directory then, as before. */
+static uint64_t dir_mount(int fd, const struct stat *st)
+{
+	struct statx x;
+
+	if (!S_ISDIR(st->st_mode) ||
+	    syscall(SYS_statx, fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &x) < 0 ||
+	    !(x.stx_mask & STATX_MNT_ID))
+		return 0;
+	return x.stx_mnt_id;
 }
 
 static void hash_add(struct fuse_server *s, struct fs_inode *i)
@@ -132,15 +152,17 @@ int inode__entry_from_fd(struct fuse_server *s, int fd, struct fuse_entry_out *e
 	_cleanup_free_ struct fs_inode *n = NULL;
 	struct fs_inode *i;
 	struct stat st;
+	uint64_t mnt;
 	int ret;
 
 	if (fstatat(pfd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
 		return -errno;
+	mnt = dir_mount(pfd, &st);
 	n = calloc(1, sizeof(*n));
 	if (!n)
 		return -ENOMEM;
 	pthread_mutex_lock(&s->lock);
-	i = hash_find(s, st.st_dev, st.st_ino);
+	i = hash_find(s, st.st_dev, st.st_ino, mnt);
 	if (i) {
 		i->nlookup++;
 		fill_entry(s, e, i->nodeid, &st);
@@ -155,6 +177,7 @@ int inode__entry_from_fd(struct fuse_server *s, int fd, struct fuse_entry_out *e
 	n->fd = TAKE_FD(pfd);
 	n->dev = st.st_dev;
 	n->ino = st.st_ino;
+	n->mnt = mnt;
 	n->type = st.st_mode & S_IFMT;
 	n->nlookup = 1;
 	n->refs = 1;

@@ -16,6 +16,7 @@
 #include "../../lib/cleanup.h"
 #include "../../lib/err.h"
 #include "conn.h"
+#include "container/cgroup.h"
 #include "container/devices.h"
 #include "container/ns.h"
 #include "container/disk.h"
@@ -194,6 +195,31 @@ static void op_signal(struct reply r, struct json_object *req)
 	conn__reply(r, NULL);
 }
 
+/* A pod member's pause: its container's processes, and only theirs, frozen by its cgroup. */
+static void op_freeze(struct reply r, struct json_object *req)
+{
+	_cleanup_err_ struct err *err = NULL;
+	struct proc *p = req_proc(r, req);
+	struct json_object *v;
+
+	if (!p)
+		return;
+	if (!json_object_object_get_ex(req, AGENT_KEY_FROZEN, &v) ||
+	    !json_object_is_type(v, json_type_boolean)) {
+		conn__reply_err(r, "freeze: '%s' must be true or false", AGENT_KEY_FROZEN);
+		return;
+	}
+	if (p->state == PROC_EXITED) {
+		conn__reply_err(r, "freeze: %s has exited", p->id);
+		return;
+	}
+	if (cgroup__freeze(p->cgroup, json_object_get_boolean(v), &err) < 0) {
+		conn__reply_err(r, "freeze: %s", err->msg);
+		return;
+	}
+	conn__reply(r, NULL);
+}
+
 static void op_wait(struct reply r, struct json_object *req)
 {
 	struct proc *p = req_proc(r, req);
@@ -257,7 +283,26 @@ static struct json_object *proc_json(const struct proc *p)
 }
 
 /* Every pid in the guest, from /proc: {pid, ppid, state, comm}. */
-static struct json_object *all_pids(void)
+/* Whether pid's cgroup is cg (its cgroup v2 path, "/kage-3") or under it. */
+static bool in_cgroup(int pid, const char *cg)
+{
+	char path[64], line[512];
+	_cleanup_fclose_ FILE *f = NULL;
+	size_t n = strlen(cg);
+
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
+	f = fopen(path, "re");
+	while (f && fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "0::", 3))
+			continue;
+		line[strcspn(line, "\n")] = 0;
+		return !strncmp(line + 3, cg, n) && (line[3 + n] == 0 || line[3 + n] == '/');
+	}
+	return false;
+}
+
+/* Every process of the guest, or only those under cgroup cg when not NULL. */
+static struct json_object *all_pids(const char *cg)
 {
 	struct json_object *list = json_object_new_array();
 	DIR *d = opendir("/proc");
@@ -269,7 +314,7 @@ static struct json_object *all_pids(void)
 		_cleanup_fclose_ FILE *f = NULL;
 		struct json_object *o;
 
-		if (pid <= 0)
+		if (pid <= 0 || (cg && !in_cgroup(pid, cg)))
 			continue;
 		snprintf(path, sizeof(path), "/proc/%d/stat", pid);
 		f = fopen(path, "re");
@@ -288,15 +333,31 @@ static struct json_object *all_pids(void)
 	return list;
 }
 
+/*
+ * The processes the agent runs; with "all", every process of the guest too, or with
+ * "process" as well only those in the cgroup of the container that process is the init of
+ * (ps of one container of a pod).
+ */
 static void op_ps(struct reply r, struct json_object *req)
 {
 	_cleanup_err_ struct err *err = NULL;
 	struct json_object *o, *list;
+	const char *of = NULL, *cg = NULL;
 	bool all = false;
 
-	if (req__bool(req, AGENT_KEY_ALL, &all, &err) < 0) {
+	if (req__bool(req, AGENT_KEY_ALL, &all, &err) < 0 ||
+	    req__string(req, AGENT_KEY_PROCESS, false, &of, &err) < 0) {
 		conn__reply_err(r, "ps: %s", err->msg);
 		return;
+	}
+	if (of) {
+		const struct proc *init = proc__find(of);
+
+		if (!init || !*init->cgroup) {
+			conn__reply_err(r, "ps: '%s' is no container's init", of);
+			return;
+		}
+		cg = init->cgroup + strlen(CGROUP_ROOT);
 	}
 	o = json_object_new_object();
 	list = json_object_new_array();
@@ -305,7 +366,7 @@ static void op_ps(struct reply r, struct json_object *req)
 			json_object_array_add(list, proc_json(p));
 	json_object_object_add(o, "processes", list);
 	if (all)
-		json_object_object_add(o, AGENT_KEY_ALL, all_pids());
+		json_object_object_add(o, AGENT_KEY_ALL, all_pids(cg));
 	conn__reply(r, o);
 }
 
@@ -385,6 +446,7 @@ static const struct op ops[AGENT_OP_COUNT] = {
 	[AGENT_OP_SYSCTL] = { .change = settings__sysctl },
 	[AGENT_OP_NETWORK] = { .change = net__configure },
 	[AGENT_OP_STATS] = { .fn = op_stats },
+	[AGENT_OP_FREEZE] = { .fn = op_freeze },
 };
 
 void ops__dispatch(struct conn *c, struct json_object *req)

@@ -29,7 +29,7 @@
 	X(SHUTDOWN, "shutdown", false) X(DISK, "disk", true) X(MOUNT, "mount", true)      \
 	X(MKNOD, "mknod", true) X(HOSTNAME, "hostname", true) X(SYSCTL, "sysctl", true)   \
 	X(NETWORK, "network", true) X(STATS, "stats", false)                          \
-	X(UNMOUNT, "unmount", true)
+	X(UNMOUNT, "unmount", true) X(FREEZE, "freeze", true)
 
 enum agent_op {
 #define AGENT_OP_ENUM(id, name, setup) AGENT_OP_##id,
@@ -80,5 +80,6 @@ static inline enum agent_op agent_op__find(const char *name)
 #define AGENT_KEY_SERIAL "serial"
 #define AGENT_KEY_STREAM "stream"
 #define AGENT_KEY_EXIT_STATUS "exit_status"
+#define AGENT_KEY_FROZEN "frozen"
 
 #endif

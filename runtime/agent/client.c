@@ -276,6 +276,14 @@ int agent__signal(int fd, const char *process, int sig, struct err **err)
 	return agent__simple(fd, req, err);
 }
 
+int agent__freeze(int fd, const char *process, bool frozen, struct err **err)
+{
+	struct json_object *req = process_req(AGENT_OP_FREEZE, process);
+
+	json_object_object_add(req, AGENT_KEY_FROZEN, json_object_new_boolean(frozen));
+	return agent__simple(fd, req, err);
+}
+
 int agent__resize(int fd, const char *process, unsigned int rows, unsigned int cols,
 		  struct err **err)
 {
@@ -286,9 +294,9 @@ int agent__resize(int fd, const char *process, unsigned int rows, unsigned int c
 	return agent__simple(fd, req, err);
 }
 
-int agent__ps(int fd, bool all, struct agent_ps *out, struct err **err)
+int agent__ps(int fd, bool all, const char *of, struct agent_ps *out, struct err **err)
 {
-	struct json_object *req = process_req(AGENT_OP_PS, NULL), *resp = NULL;
+	struct json_object *req = process_req(AGENT_OP_PS, of), *resp = NULL;
 	int ret;
 
 	memset(out, 0, sizeof(*out));

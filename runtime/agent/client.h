@@ -56,6 +56,8 @@ int agent__recv(int fd, int64_t id, struct json_object **resp, struct err **err)
 int agent__create(int fd, struct json_object *req, char **process, struct err **err);
 int agent__start(int fd, const char *process, struct err **err);
 int agent__signal(int fd, const char *process, int sig, struct err **err);
+/* Freezes or thaws the cgroup of the container whose init is process (a pod member's pause). */
+int agent__freeze(int fd, const char *process, bool frozen, struct err **err);
 int agent__resize(int fd, const char *process, unsigned int rows, unsigned int cols,
 		  struct err **err);
 
@@ -79,7 +81,9 @@ struct agent_ps {
 	size_t n_all;
 };
 
-int agent__ps(int fd, bool all, struct agent_ps *out, struct err **err);
+/* With all, every process of the guest too; of (or NULL) keeps those to the cgroup of the
+ * container whose init it names. */
+int agent__ps(int fd, bool all, const char *of, struct agent_ps *out, struct err **err);
 void agent_ps__free(struct agent_ps *ps);
 
 /*

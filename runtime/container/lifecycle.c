@@ -204,9 +204,8 @@ static int pod_sandbox(const struct globals *g, const char *id, struct container
 	if (st != CTR_CREATED && st != CTR_RUNNING)
 		return err_msg(err, "the pod's sandbox %s is %s", id, container__status_name(st));
 	if (!pod_dir__exists(c->dir))
-		return err_msg(err, "container %s is not a pod's sandbox: it was created without a "
-			       "sandbox annotation (" POD_ANN_CRI_TYPE ", " POD_ANN_CRIO_TYPE
-			       " or " POD_ANN_KAGE_SANDBOX ")", id);
+		return err_msg(err, "container %s cannot hold a pod: its VM was booted without the "
+			       "pod's shares (by an older kage)", id);
 	*out = TAKE_PTR(c);
 	return 0;
 }
@@ -219,6 +218,7 @@ int lifecycle__create(const struct globals *g, struct create_opts *co, pid_t *pi
 	_cleanup_(config__free) struct kage_config cfg = { 0 };
 	_cleanup_container_ struct container *sandbox = NULL;
 	struct pod_ref pod;
+	_cleanup_free_ char *joined = NULL;
 	struct sandbox_settings ss;
 	char bundle[PATH_MAX];
 	_cleanup_free_ char *spec_text = NULL;
@@ -239,8 +239,11 @@ int lifecycle__create(const struct globals *g, struct create_opts *co, pid_t *pi
 		log__set_level(cfg.log_level);
 	agent__set_timeout(cfg.agent_timeout_s);
 	if (pod__role(spec, co->id, &pod, err) < 0 || oci_guest__check_user(spec, err) < 0 ||
-	    (pod.role == POD_SANDBOX && pod__size(spec, &cfg, &ss, err) < 0))
+	    (pod.role == POD_SANDBOX && pod__size(spec, &cfg, &ss, err) < 0) ||
+	    (pod.role == POD_ALONE && pod__by_netns(g->root, co->id, spec, &joined, err) < 0))
 		return -1;
+	if (joined)
+		pod = (struct pod_ref){ .role = POD_MEMBER, .sandbox_id = joined };
 	if (pod.role == POD_MEMBER) {
 		if (pod_sandbox(g, pod.sandbox_id, &sandbox, err) < 0 ||
 		    pod_member__check(spec, sandbox, err) < 0)
@@ -284,9 +287,10 @@ int lifecycle__create(const struct globals *g, struct create_opts *co, pid_t *pi
 	}
 
 	struct sandbox_args a = { .c = c, .spec = spec, .console_socket = co->console_socket,
-				  .base = co->base, .settings = ss, .pod = pod.role == POD_SANDBOX };
+				  .base = co->base, .settings = ss, .pod = !sandbox };
 
-	/* The pod's directory is a mount of the host's, made before the sandbox has its own. */
+	/* Any VM may come to hold a pod (pod.h). The pod's directory is a mount of the host's,
+	 * made before the sandbox has its own. */
 	if (a.pod && pod_dir__make(c->dir, err) < 0)
 		goto fail;
 	if ((sandbox ? pod_member__spawn(&a, sandbox, pid, err) : sandbox__spawn(&a, pid, err)) < 0)
@@ -311,7 +315,7 @@ int lifecycle__create(const struct globals *g, struct create_opts *co, pid_t *pi
 	}
 	return 0;
 fail:
-	if (pod.role == POD_SANDBOX)
+	if (!sandbox)
 		pod_dir__remove(c->dir);
 	if (c->cgroup && cgroup__remove(c->cgroup, NULL) < 0)
 		pr_debug("create %s: cgroup %s left behind", co->id, c->cgroup);
@@ -380,7 +384,7 @@ static int signal_all(int ctl, const struct container *c, int sig, struct err **
 	bool pod = c->sandbox || pod_dir__exists(c->dir);
 	struct agent_ps ps;
 
-	if (agent__ps(ctl, false, &ps, err) < 0)
+	if (agent__ps(ctl, false, NULL, &ps, err) < 0)
 		return -1;
 	for (size_t i = 0; i < ps.n_procs; i++) {
 		_cleanup_err_ struct err *e = NULL;
@@ -558,10 +562,10 @@ int lifecycle__pause(const struct globals *g, const char *id, bool pause, struct
 		return err_msg(err, "container not running");
 	if (!pause && st != CTR_PAUSED)
 		return err_msg(err, "container not paused");
-	if (c->sandbox)
-		return err_msg(err, "container %s is a member of pod %s, whose VM is paused as one: "
-			       "pause the pod's sandbox %s", id, c->sandbox, c->sandbox);
-	if (sandbox_request(c, pause ? "pause" : "resume", err) < 0)
+	/* A member alone is frozen in the guest; a sandbox's pause stops its whole VM, the
+	 * pod's members with it (docs/oci.md, "Pods"). */
+	if (c->sandbox ? pod__freeze_member(c, pause, err) < 0 :
+			 sandbox_request(c, pause ? "pause" : "resume", err) < 0)
 		return -1;
 	c->status = pause ? CTR_PAUSED : CTR_RUNNING;
 	return container__save(c, err);

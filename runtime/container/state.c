@@ -420,6 +420,9 @@ struct json_object *container__state_json(struct container *c)
 	add_str(o, "rootfs", c->rootfs);
 	add_str(o, "created", c->created);
 	json_object_object_add(o, "owner", json_object_new_string(""));
+	/* A pod member's place, beyond runc's fields (readers of runc's state skip it). */
+	if (c->sandbox)
+		add_str(o, "sandbox", c->sandbox);
 	if (c->annotations)
 		json_object_object_add(o, "annotations", json_object_get(c->annotations));
 	return o;

@@ -13,7 +13,8 @@ struct net;
 struct vsock;
 
 #define GUEST_CID 3	/* the first CID not reserved (0-2) */
-#define VM_SHARES_MAX 8
+#define VM_SHARES_MAX 10
+#define VM_SHARES_USER 8	/* a container's rootfs and bind mounts: two more are its pod's */
 #define VM_DISKS_MAX 8
 
 /* A host directory the guest sees at guest_path (virtio-fs, tag "share<N>"). */

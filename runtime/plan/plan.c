@@ -72,9 +72,9 @@ static int share_for(struct vm_plan *o, const struct vm_share *want, struct err 
 		o->shares[i].readonly &= want->readonly;
 		return i;
 	}
-	if (o->nr_shares == VM_SHARES_MAX)
+	if (o->nr_shares >= VM_SHARES_USER)
 		return err_msg(err, "more than %d host directories to share (rootfs and bind "
-			       "mounts)", VM_SHARES_MAX);
+			       "mounts)", VM_SHARES_USER);
 	char *copy = vm_plan__keep(o, want->host_path, err);
 
 	if (!copy)

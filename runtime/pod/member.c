@@ -6,7 +6,9 @@
 #include "pod.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -153,6 +155,25 @@ static int build(int ctl, const struct sandbox_args *a, char **name, struct err 
 	return 0;
 }
 
+/*
+ * The relay stands in its pod's network namespace, the sandbox process's: a container that
+ * later joins the member's (Docker's --network container:MEMBER) is then known as the pod's.
+ */
+static int join_pod_netns(const struct container *sandbox, struct err **err)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)sandbox->pid);
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 || !container__pid_alive(sandbox->pid, sandbox->pid_start))
+		return err_msg(err, "the pod's sandbox %s is gone", sandbox->id);
+	if (setns(fd, CLONE_NEWNET) < 0)
+		return err_errno(err, "join the network namespace of the pod's sandbox %s",
+				 sandbox->id);
+	return 0;
+}
+
 /* The relay's life: the forked side of pod_member__spawn (a sandbox_args run). */
 static int member_main(struct sandbox_args *a, const char *root, int notify, int creator)
 {
@@ -172,13 +193,16 @@ static int member_main(struct sandbox_args *a, const char *root, int notify, int
 	a->pod_sandbox->lock_fd = -1;
 	if (chdir("/") < 0)
 		pr_debug("member: chdir /: %s", strerror(errno));
-	/* Its host cgroup holds only this relay; the member's limits apply in the guest. */
-	if ((a->c->cgroup && cgroup__join(a->c->cgroup, &none, &err) < 0) ||
+	/* Its host cgroup holds only this relay, the member's limits apply in the guest; and it
+	 * may deny every device (a podman pod's does), so the terminal and /dev/null are open
+	 * before. */
+	if ((terminal && (sandbox__open_console(a->console_socket, &tty, &err) < 0 ||
+			  (io__keep_null() < 0 && err_errno(&err, "open /dev/null") < 0))) ||
+	    join_pod_netns(a->pod_sandbox, &err) < 0 ||
+	    (a->c->cgroup && cgroup__join(a->c->cgroup, &none, &err) < 0) ||
 	    container__sock_path(a->pod_sandbox, "vsock.sock", vsock, sizeof(vsock), &err) < 0 ||
 	    (ctl = agent_link__connect(&link, AGENT_CTL_PORT, &err)) < 0 ||
-	    build(ctl, a, &name, &err) < 0 ||
-	    (terminal && sandbox__open_console(a->console_socket, &tty, &err) < 0) ||
-	    (sig_fd = machine__signal_fd(&err)) < 0)
+	    build(ctl, a, &name, &err) < 0 || (sig_fd = machine__signal_fd(&err)) < 0)
 		goto fail;
 	struct relay_cfg cfg = {
 		.link = &link, .ctl = ctl, .process = name,

@@ -1,12 +1,14 @@
 /*
- * Pods: several containers in one VM, as Kubernetes (containerd's CRI, CRI-O) and kage's own
- * annotation ask. The pod's sandbox container boots the VM as any container does, with two
- * more virtio-fs shares, both directories of its state directory's pod/ (a shared mount on
- * the host): roots/<member> holds each member's rootfs, binds/<member>/<i> the source of its
- * mounts[i]. Binding them there on the host reaches the sandbox's FUSE server (a slave of
- * that mount) with no new device, so a member's create adds what it needs to the running
- * VM; the agent then builds the member's container on them, and a relay process on the host
- * stands for it (runtime/sandbox/relay.h), as the sandbox does for the first container.
+ * Pods: several containers in one VM, as Kubernetes (containerd's CRI, CRI-O), kage's own
+ * annotation, or a shared network namespace (podman's pods, Docker's --network container:)
+ * ask. Any container that is not a member may become a pod's sandbox, the last way only
+ * after it booted, so every VM boots as a sandbox does: with two more virtio-fs shares, both
+ * directories of its state directory's pod/ (a shared mount on the host). roots/<member>
+ * holds each member's rootfs, binds/<member>/<i> the source of its mounts[i]. Binding them
+ * there on the host reaches the sandbox's FUSE server (a slave of that mount) with no new
+ * device, so a member's create adds what it needs to the running VM; the agent then builds
+ * the member's container on them, and a relay process on the host stands for it
+ * (runtime/sandbox/relay.h), as the sandbox does for the first container.
  */
 #ifndef KAGE_RUNTIME_POD_POD_H
 #define KAGE_RUNTIME_POD_POD_H
@@ -56,6 +58,15 @@ struct pod_ref {
 int pod__role(const struct oci_spec *s, const char *id, struct pod_ref *out, struct err **err);
 
 /*
+ * netns.c. The pod container id joins by its network namespace alone (podman's pods, Docker's
+ * --network container:NAME): *sandbox (owned) is the sandbox of the live container of root
+ * whose process is in the namespace the spec's path names (a member's relay is in its
+ * pod's); NULL when none is, and the container is alone.
+ */
+int pod__by_netns(const char *root, const char *id, const struct oci_spec *s, char **sandbox,
+		  struct err **err);
+
+/*
  * sizing.c. A sandbox's VM grown by what containerd's CRI says the pod's containers ask for in
  * all (io.kubernetes.cri.sandbox-memory on top of its own memory; sandbox-cpu-quota over
  * -period as vCPUs, when more), within the configured maximums; a value that is not a number
@@ -98,6 +109,8 @@ int pod_member__spawn(struct sandbox_args *a, struct container *sandbox, pid_t *
  * its mounts there and in the pod's directory taken away. Best effort: the pod may be gone.
  */
 void pod__kill_member(struct container *c);
+/* pause and resume of member c: its guest cgroup frozen or thawed, the pod running on. */
+int pod__freeze_member(struct container *c, bool frozen, struct err **err);
 void pod__remove_member(struct container *c);
 /* Member id's mounts in the guest, over the pod agent's control connection ctl. */
 void pod__unmount_guest(int ctl, const char *id);

@@ -68,12 +68,13 @@ int cmd_ps(const struct globals *g, int argc, char **argv, struct err **err)
 	}
 	struct agent_ps ps;
 
-	/* its vCPUs are parked: the agent could only time out */
-	if (st == CTR_PAUSED)
+	/* its vCPUs are parked: the agent could only time out (a pod member's pause freezes
+	 * only its cgroup, and the agent answers) */
+	if (st == CTR_PAUSED && !c->sandbox)
 		return err_msg(err, "ps: container %s is paused; resume it to list its processes",
 			       c->id);
 	ctl = lifecycle__connect(c, AGENT_CTL_PORT, err);
-	if (ctl < 0 || agent__ps(ctl, true, &ps, err) < 0)
+	if (ctl < 0 || agent__ps(ctl, true, c->process, &ps, err) < 0)
 		return -1;
 	printf("%-8s %-8s %-5s %s\n", "PID", "PPID", "STATE", "COMMAND");
 	for (size_t i = 0; i < ps.n_all; i++)

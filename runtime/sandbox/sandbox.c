@@ -310,9 +310,6 @@ static int build(struct sandbox *sb, struct err **err)
 	char files[PATH_MAX];
 	sigset_t mask;
 
-	/* First, so that every thread of the VMM starts in the container's cgroup. */
-	if (join_cgroup(a, err) < 0)
-		return -1;
 	sb->plan.cfg = a->base;
 	sb->plan.cfg.mem_size = (uint64_t)a->settings.memory_mib << 20;
 	sb->plan.cfg.nr_vcpus = a->settings.vcpus;
@@ -340,8 +337,18 @@ static int build(struct sandbox *sb, struct err **err)
 		return -1;
 	if (listen_control(sb, err) < 0)
 		return -1;
-	/* Still one thread: no VM thread, DNS forwarder or link watcher exists yet. */
-	if (jail(sb, err) < 0)
+	/*
+	 * The container's cgroup may deny the VMM its devices (a podman pod's denies every one
+	 * to what it holds), so they are open first: the tap above, /dev/kvm, and /dev/null for
+	 * a terminal's io__release_stdio.
+	 * Still one thread: every thread of the VMM starts in the cgroup, and no VM thread, DNS
+	 * forwarder or link watcher exists yet to jail.
+	 */
+	if (vm__open_kvm_early(err) < 0)
+		return -1;
+	if (a->spec->process.terminal && io__keep_null() < 0)
+		return err_errno(err, "open /dev/null");
+	if (join_cgroup(a, err) < 0 || jail(sb, err) < 0)
 		return -1;
 	if (container__sock_path(a->c, "vsock.sock", sb->vsock_path, sizeof(sb->vsock_path), err) < 0)
 		return -1;

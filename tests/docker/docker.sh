@@ -24,7 +24,7 @@ mkdir -p "$base/rootfs/bin" "$base/rootfs/etc" "$base/rootfs/tmp" "$base/rootfs/
 cp /bin/busybox "$base/rootfs/bin/busybox"
 # The attacks of tests/security (build/tests/attack, from `make helpers`).
 cp "$KAGE_REPO/build/tests/attack" "$base/rootfs/bin/attack" 2>/dev/null
-for a in $(/bin/busybox --list); do [ "$a" = busybox ] || ln -s busybox "$base/rootfs/bin/$a"; done
+busybox_links "$base/rootfs/bin"
 printf 'root:x:0:0:root:/root:/bin/sh\nuser:x:1000:1000::/tmp:/bin/sh\n' >"$base/rootfs/etc/passwd"
 printf 'root:x:0:\nuser:x:1000:\n' >"$base/rootfs/etc/group"
 tar -C "$base/rootfs" -c . | docker import -c 'ENV PATH=/bin' - kage-busybox:test >/dev/null

@@ -29,7 +29,7 @@ EOF
 tree=$base/tree
 mkdir -p "$tree"/{bin,proc,sys,dev,tmp,etc,root,data}
 cp /bin/busybox "$tree/bin/busybox"
-for a in $(/bin/busybox --list); do [ "$a" = busybox ] || ln -s busybox "$tree/bin/$a"; done
+busybox_links "$tree/bin"
 echo "root:x:0:0:root:/root:/bin/sh" >"$tree/etc/passwd"
 echo "from-the-image" >"$tree/etc/marker"
 img=$base/root.img

@@ -24,7 +24,7 @@ k() { timeout 300 "$KAGE" --root "$root" --log "$base/kage.log" "$@"; }
 rootfs=$base/rootfs
 mkdir -p "$rootfs"/{bin,proc,sys,dev,tmp,etc}
 cp /bin/busybox "$rootfs/bin/busybox"
-for a in $(/bin/busybox --list); do [ "$a" = busybox ] || ln -s busybox "$rootfs/bin/$a"; done
+busybox_links "$rootfs/bin"
 mkdir -p "$base/www"
 echo "from-the-host" >"$base/www/index.html"
 

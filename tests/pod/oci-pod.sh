@@ -5,6 +5,7 @@
 # pod's UTS and IPC namespaces where their specs point at the sandbox's, keep their own
 # rootfs, mounts and PID namespace, and end on their own. Deletes come in reverse and out of
 # order, and leave no process, mount or state behind. Bad input is refused, naming the field.
+# A container joining another's network namespace, with no annotation, runs in its VM too.
 . "$(dirname "$0")/../lib.sh"
 . "$KAGE_REPO/tests/oci_bundle.sh"
 
@@ -27,6 +28,12 @@ member_ns() {
 cri() { echo "{'io.kubernetes.cri.container-type': '$1', 'io.kubernetes.cri.sandbox-id': '$2'}"; }
 
 mounts_under() { grep -c " $root/" /proc/self/mountinfo; }
+
+# run_bg DIR ID: creates and starts ID from bundle DIR, its output in DIR/out, its pid file
+# DIR/pid.
+run_bg() { k create --bundle "$1" --pid-file "$1/pid" "$2" >"$1/out" 2>&1 </dev/null && k start "$2"; }
+# run_to_end DIR ID: the same, until it has stopped.
+run_to_end() { run_bg "$1" "$2" && wait_status "$2" stopped; }
 
 # --- the sandbox: the pause container, which boots the pod's VM ---
 sb=$base/pod1
@@ -61,6 +68,7 @@ check "a member is created in the pod (status $rc)" test "$rc" = 0
 [ "$rc" = 0 ] || sed 's/^/# /' "$web/out" | tail -5
 check "its pid file names its relay, a live process" kill -0 "$(cat "$web/pid" 2>/dev/null)"
 check "it is created, not started" test "$(k state web | jq -r .status)" = created
+check "its state names its pod's sandbox" test "$(k state web | jq -r .sandbox)" = pod1
 k start web
 check "and runs once started" test "$(k state web | jq -r .status)" = running
 check "exactly one VM runs for the pod" test "$(pgrep -xc kage-sandbox)" = 1
@@ -84,8 +92,7 @@ cl=$base/client
 pod_bundle "$cl" "$base/rootfs-client" \
 	'["sh","-c","for i in $(seq 50); do wget -qO- http://127.0.0.1:8080/index.html && break; sleep 0.2; done; hostname; readlink /proc/self/ns/ipc; test -e /tmp/web-only && echo SEES-WEB-FILE; cat /www/index.html 2>/dev/null; echo pids: $(ls /proc | grep -c \"^[0-9]\")"]' \
 	"$(cri container pod1)" "$(member_ns "$spid")"
-k create --bundle "$cl" --pid-file "$cl/pid" client >"$cl/out" 2>&1 </dev/null && k start client
-wait_status client stopped
+run_to_end "$cl" client
 out=$(cat "$cl/out")
 contains "a member reaches the other on localhost" "$out" "served-by-web"
 contains "it shares the pod's UTS namespace (the sandbox's hostname change)" "$out" "changed-in-pod"
@@ -101,9 +108,20 @@ check "the ended member is stopped" test "$(k state client | jq -r .status)" = s
 check "the pod runs on" test "$(k state pod1 | jq -r .status)" = running
 check "and so does the other member" test "$(k state web | jq -r .status)" = running
 
-err=$(k pause web 2>&1)
-contains "pausing a member is refused, naming the sandbox to pause" "$err" "pause the pod's sandbox pod1"
-check "and it runs on" test "$(k state web | jq -r .status)" = running
+# pause of one member freezes its cgroup in the guest; the pod and its other containers run on.
+fetch='timeout 5 wget -qO- http://127.0.0.1:8080/index.html'
+k pause web
+check "a member pauses" test "$(k state web | jq -r .status)" = paused
+check "the sandbox runs on meanwhile" test "$(k state pod1 | jq -r .status)" = running
+out=$(k exec pod1 sh -c "$fetch || echo no-answer" 2>&1)
+contains "the paused member does not answer (the pod's exec does run)" "$out" "no-answer"
+out=$(k ps web 2>&1)
+contains "ps of the paused member lists its process alone" "$out" "httpd"
+check "and not the pod's other containers'" bash -c "! grep -q sleep <<<\"\$1\"" _ "$out"
+k resume web
+check "and resumes" test "$(k state web | jq -r .status)" = running
+out=$(k exec pod1 sh -c "$fetch" 2>&1)
+contains "then answers again" "$out" "served-by-web"
 
 # --- one member ends; the pod and the others go on ---
 # (httpd is PID 1 of its namespace, with no handler for TERM: as with runc, only KILL ends it)
@@ -123,10 +141,39 @@ check "and the members' rootfs too" test -e "$base/rootfs-web/www/index.html"
 late=$base/late
 pod_bundle "$late" "$base/rootfs-late" '["sh","-c","while :; do sleep 1; done"]' \
 	"$(cri container pod1)" "$(member_ns "$spid")"
-k create --bundle "$late" --pid-file "$late/pid" late >"$late/out" 2>&1 </dev/null && k start late
+run_bg "$late" late
 check "a member created after others were deleted runs" test "$(k state late | jq -r .status)" = running
 out=$(k exec late sh -c 'echo $((6 * 7))' 2>&1)
 check "exec into it answers ($out)" test "$out" = 42
+# Three members created at once: each waits for the pod's lock in turn, and all run. They
+# share one host directory (an emptyDir), each at a path of its own.
+mkdir -p "$base/empty"
+for i in 1 2 3; do
+	pod_bundle "$base/con$i" "$base/rootfs-con$i" \
+		'["sh","-c","echo from-'$i' >/shared'$i'/f'$i'; while :; do sleep 1; done"]' \
+		"$(cri container pod1)" "$(member_ns "$spid")
+c['mounts'] += [{'destination': '/shared$i', 'type': 'bind', 'source': '$base/empty', 'options': ['rbind', 'rw']}]"
+done
+t0=$SECONDS
+for i in 1 2 3; do
+	k create --bundle "$base/con$i" "con$i" >"$base/con$i.out" 2>&1 </dev/null &
+done
+wait
+diag "three concurrent creates took $((SECONDS - t0)) s"
+for i in 1 2 3; do k start "con$i" >/dev/null 2>&1; done
+check "three members created at once all run" \
+	test "$(for i in 1 2 3; do k state "con$i" | jq -r .status; done | sort -u)" = running
+check "each in the one VM ($(pgrep -xc kage-sandbox))" test "$(pgrep -xc kage-sandbox)" = 1
+for _ in $(seq 50); do [ -e "$base/empty/f3" ] && [ -e "$base/empty/f1" ] && break; sleep 0.2; done
+out=$(k exec con2 sh -c 'cat /shared2/f1 /shared2/f3' 2>&1)
+contains "a directory two members bind is one: each sees what the other wrote" "$out" "from-1"
+contains "(and the third's)" "$out" "from-3"
+check "and it is the host's directory" test "$(cat "$base/empty/f2" 2>/dev/null)" = from-2
+ours() { grep -c -e "/pod/roots/con" -e "/pod/binds/con" "/proc/$spid/mountinfo"; }
+check "their roots and binds are mounts in the sandbox's namespace ($(ours))" test "$(ours)" -ge 6
+for i in 1 2 3; do k delete --force "con$i" >/dev/null 2>&1; done
+check "and their deletes leave no mount of theirs" \
+	test "$(grep -c -e "/pod/roots/con" -e "/pod/binds/con" "/proc/$spid/mountinfo")" = 0
 twin=$base/twin
 pod_bundle "$twin" "$base/rootfs-late" '["true"]' "$(cri container pod1)" "$(member_ns "$spid")"
 err=$(k create --bundle "$twin" twin 2>&1)
@@ -158,14 +205,41 @@ pod_bundle "$bad" "$base/rootfs-late" '["true"]' \
 err=$(k create --bundle "$bad" orphan 2>&1)
 contains "annotations naming two pods are refused" "$err" "disagrees"
 
-# A plain container is not a pod's sandbox; a pod's sandbox of kage's own annotation is.
+# --- a pod known by its network namespace alone (podman's pods, docker --network container:) ---
 solo=$base/solo
-pod_bundle "$solo" "$base/rootfs-pause" '["sh","-c","while :; do sleep 1; done"]' "{}"
+mkdir -p "$base/rootfs-solo/www" 2>/dev/null
+make_rootfs "$base/rootfs-solo" && echo "served-by-solo" >"$base/rootfs-solo/www/index.html"
+pod_bundle "$solo" "$base/rootfs-solo" '["httpd","-f","-p","8081","-h","/www"]' "{}"
 k create --bundle "$solo" --pid-file "$solo/pid" solo >/dev/null 2>&1 </dev/null && k start solo
-pod_bundle "$bad" "$base/rootfs-late" '["true"]' "{'io.kage.sandbox-id': 'solo'}"
-err=$(k create --bundle "$bad" orphan 2>&1)
-contains "a member of a container that is not a pod's sandbox is refused" "$err" "not a pod's sandbox"
+solo_pid=$(cat "$solo/pid")
+# net_ns PID: a container with no annotation that joins PID's network namespace, and no other.
+net_ns() {
+	echo "c['linux']['namespaces'] = [{'type': 'pid'}, {'type': 'mount'}, {'type': 'ipc'},
+	{'type': 'uts'}, {'type': 'network', 'path': '/proc/$1/ns/net'}]"
+}
+side=$base/side
+pod_bundle "$side" "$base/rootfs-late" '["sh","-c","trap \"exit 0\" TERM; while :; do sleep 1; done"]' "{}" \
+	"$(net_ns "$solo_pid")"
+run_bg "$side" side
+check "a container joining a plain container's network namespace runs" \
+	test "$(k state side | jq -r .status)" = running
+[ "$(k state side | jq -r .status)" = running ] || sed 's/^/# /' "$side/out" | tail -5
+check "in that container's VM: one VM for both" test "$(pgrep -xc kage-sandbox)" = 1
+out=$(k exec side sh -c 'for i in $(seq 50); do wget -qO- http://127.0.0.1:8081/index.html && break; sleep 0.2; done' 2>&1)
+contains "and reaches it on localhost" "$out" "served-by-solo"
+# A third joins the member's namespace (docker --network container:SIDE): the same pod.
+third=$base/third
+pod_bundle "$third" "$base/rootfs-third" '["sh","-c","wget -qO- http://127.0.0.1:8081/index.html"]' "{}" \
+	"$(net_ns "$(cat "$side/pid")")"
+run_to_end "$third" third
+contains "one joining the member's network namespace is in the same pod" "$(cat "$third/out")" "served-by-solo"
+check "still one VM" test "$(pgrep -xc kage-sandbox)" = 1
+k delete --force third
+k delete --force side
+check "the members go; the container whose VM held them runs on" \
+	test "$(k state solo | jq -r .status)" = running
 k delete --force solo >/dev/null 2>&1
+check "nothing of that pod is left" test "$(mounts_under)" = 0
 
 sb2=$base/pod2
 pod_bundle "$sb2" "$base/rootfs-pause" '["sh","-c","while :; do sleep 1; done"]' "{'io.kage.sandbox-id': 'pod2'}"
@@ -187,8 +261,7 @@ check "none of the refused members left state" test "$(k list -q | tr '\n' ' ')"
 km=$base/kmember
 pod_bundle "$km" "$base/rootfs-late" '["sh","-c","wget -qO- http://127.0.0.1:1/ 2>&1; echo member-of-pod2"]' \
 	"{'io.kage.sandbox-id': 'pod2'}" "c['linux']['namespaces'] = [{'type': 'mount'}, {'type': 'pid'}]"
-k create --bundle "$km" --pid-file "$km/pid" kmember >"$km/out" 2>&1 </dev/null && k start kmember
-wait_status kmember stopped
+run_to_end "$km" kmember
 contains "a member by io.kage.sandbox-id runs in its pod" "$(cat "$km/out")" "member-of-pod2"
 check "one VM for that pod too" test "$(pgrep -xc kage-sandbox)" = 1
 k delete --force kmember

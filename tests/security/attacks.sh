@@ -47,7 +47,7 @@ print(json.dumps({"terminal": False, "user": {"uid": 0, "gid": 0}, "args": sys.a
 rootfs=$base/rootfs
 mkdir -p "$rootfs"/{bin,proc,sys,dev,tmp,etc,root} "$base"/{vol,ro,fb,ctr}
 cp /bin/busybox "$rootfs/bin/busybox"
-for a in $(/bin/busybox --list); do [ "$a" = busybox ] || ln -s busybox "$rootfs/bin/$a"; done
+busybox_links "$rootfs/bin"
 cp "$attack" "$rootfs/bin/attack"
 echo "root:x:0:0:root:/root:/bin/sh" >"$rootfs/etc/passwd"
 touch "$rootfs/.kage-container-root"

@@ -29,7 +29,7 @@ print(json.dumps({"terminal": False, "user": {"uid": 0, "gid": 0}, "args": sys.a
 rootfs=$base/rootfs
 mkdir -p "$rootfs"/{bin,proc,sys,dev,tmp,etc,root,mnt} "$base"/{vol,ctr}
 cp /bin/busybox "$rootfs/bin/busybox"
-for a in $(/bin/busybox --list); do [ "$a" = busybox ] || ln -s busybox "$rootfs/bin/$a"; done
+busybox_links "$rootfs/bin"
 echo "root:x:0:0:root:/root:/bin/sh" >"$rootfs/etc/passwd"
 echo from-the-host >"$base/vol/host.txt"
 echo "127.0.0.1 localhost" >"$base/ctr/hosts"

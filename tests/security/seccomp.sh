@@ -20,7 +20,7 @@ k() { timeout -k 10 "${KAGE_TIMEOUT:-180}" "$KAGE" --root "$root" --log "$base/l
 tree=$base/rootfs
 mkdir -p "$tree"/{bin,proc,sys,dev,tmp,etc,root}
 cp /bin/busybox "$tree/bin/busybox"
-for a in $(/bin/busybox --list); do [ "$a" = busybox ] || ln -s busybox "$tree/bin/$a"; done
+busybox_links "$tree/bin"
 echo "root:x:0:0:root:/root:/bin/sh" >"$tree/etc/passwd"
 # The same tree as an ext4 image: a block rootfs, served by the virtio-blk workers.
 img=$base/root.img

@@ -15,7 +15,6 @@
 #include "../../../lib/log.h"
 #include "devcgroup.h"
 
-#define CGROUP_ROOT "/sys/fs/cgroup"
 
 static unsigned long next_cgroup = 1;
 
@@ -73,6 +72,42 @@ fail:
 	rmdir(dir);
 	*dir = 0;
 	return -1;
+}
+
+/* Whether cgroup.events in dir says the whole subtree is frozen. */
+static bool is_frozen(int dir)
+{
+	_cleanup_close_ int fd = openat(dir, "cgroup.events", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	char buf[256];
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+
+	if (n <= 0)
+		return false;
+	buf[n] = 0;
+	return strstr(buf, "frozen 1") != NULL;
+}
+
+int cgroup__freeze(const char *dir, bool frozen, struct err **err)
+{
+	_cleanup_close_ int fd = -1;
+
+	if (!*dir)
+		return err_msg(err, "the container has no cgroup of its own to freeze");
+	fd = open(dir, O_DIRECTORY | O_PATH | O_CLOEXEC);
+	if (fd < 0)
+		return err_errno(err, "open %s", dir);
+	if (write_file(fd, "cgroup.freeze", frozen ? "1" : "0", err) < 0)
+		return -1;
+	/* A task in the kernel (a page fault on a share, say) freezes once it returns. */
+	for (int waited = 0; frozen && !is_frozen(fd); waited += 5) {
+		if (waited >= CGROUP_FREEZE_MS) {
+			write_file(fd, "cgroup.freeze", "0", NULL);
+			return err_msg(err, "cgroup %s did not freeze within %d ms", dir,
+				       CGROUP_FREEZE_MS);
+		}
+		usleep(5000);
+	}
+	return 0;
 }
 
 void cgroup__remove(const char *dir)

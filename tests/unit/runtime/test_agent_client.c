@@ -92,7 +92,7 @@ static int run_op(enum op op, struct fake f, char *why, size_t why_len)
 	switch (op) {
 	case OP_PS:
 		agent_ps__free(&last_ps);
-		ret = agent__ps(sv[0], true, &last_ps, &err);
+		ret = agent__ps(sv[0], true, NULL, &last_ps, &err);
 		break;
 	case OP_CREATE: {
 		struct json_object *req = json_object_new_object();
