@@ -134,8 +134,9 @@ out=$(dr --rm --network container:kage-web "$img" sh -c \
 contains "--network container:web reaches web's port on localhost" "$out" "served-by-the-container"
 contains "with web's address" "$out" "inet $(docker inspect -f '{{.NetworkSettings.IPAddress}}' "$web")/"
 side=$(dr -d --network container:kage-web "$img" sleep 1000)
-kroot=$(ls -d /run/docker/runtime-kage/moby /var/run/docker/runtime-kage/moby 2>/dev/null | head -1)
-check "and runs in web's VM, as its pod's member" \
+# (Docker's shim gives every runtime of the runc shim the same --root, runtime-runc's)
+kroot=$(dirname "$(ls -d /run/docker/runtime-*/moby/"$side" 2>/dev/null | head -1)")
+check "and runs in web's VM, as its pod's member (state in $kroot)" \
 	test "$("$KAGE" --root "$kroot" state "$side" 2>/dev/null | jq -r .sandbox)" = "$web"
 check "one VM for both ($(pgrep -xc kage-sandbox))" test "$(pgrep -xc kage-sandbox)" = 1
 out=$(timeout -k 10 120 docker exec "$side" wget -qO- http://127.0.0.1:8080/index.html 2>&1)
