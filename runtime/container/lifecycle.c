@@ -562,11 +562,19 @@ int lifecycle__pause(const struct globals *g, const char *id, bool pause, struct
 		return err_msg(err, "container not running");
 	if (!pause && st != CTR_PAUSED)
 		return err_msg(err, "container not paused");
-	/* A member alone is frozen in the guest; a sandbox's pause stops its whole VM, the
-	 * pod's members with it (docs/oci.md, "Pods"). */
-	if (c->sandbox ? pod__freeze_member(c, pause, err) < 0 :
-			 sandbox_request(c, pause ? "pause" : "resume", err) < 0)
+	/* A member alone is frozen in the guest (its cgroup); a sandbox's pause stops its
+	 * whole VM, the pod's members with it (docs/oci.md, "Pods"). */
+	if (c->sandbox) {
+		_cleanup_close_ int ctl = -1;
+
+		if (!c->process)
+			return err_msg(err, "container %s has no process in its pod", id);
+		ctl = lifecycle__connect(c, AGENT_CTL_PORT, err);
+		if (ctl < 0 || agent__freeze(ctl, c->process, pause, err) < 0)
+			return -1;
+	} else if (sandbox_request(c, pause ? "pause" : "resume", err) < 0) {
 		return -1;
+	}
 	c->status = pause ? CTR_PAUSED : CTR_RUNNING;
 	return container__save(c, err);
 }

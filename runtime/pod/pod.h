@@ -109,8 +109,6 @@ int pod_member__spawn(struct sandbox_args *a, struct container *sandbox, pid_t *
  * its mounts there and in the pod's directory taken away. Best effort: the pod may be gone.
  */
 void pod__kill_member(struct container *c);
-/* pause and resume of member c: its guest cgroup frozen or thawed, the pod running on. */
-int pod__freeze_member(struct container *c, bool frozen, struct err **err);
 void pod__remove_member(struct container *c);
 /* Member id's mounts in the guest, over the pod agent's control connection ctl. */
 void pod__unmount_guest(int ctl, const char *id);

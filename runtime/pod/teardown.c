@@ -2,7 +2,6 @@
  * A pod member's end as kill and delete make it (see pod.h): its process in the guest is
  * asked to die and its mounts there to go, best effort and each bounded by the agent's
  * deadline, since the pod's VM may be gone or wedged; what the host holds is undone anyway.
- * And its pause: the member's cgroup in the guest frozen, the pod's other containers not.
  */
 #include "pod.h"
 
@@ -43,21 +42,6 @@ void pod__kill_member(struct container *c)
 		return;
 	if (agent__signal(ctl, c->process, SIGKILL, &err) < 0)
 		pr_debug("container %s: SIGKILL in the guest: %s", c->id, err->msg);
-}
-
-int pod__freeze_member(struct container *c, bool frozen, struct err **err)
-{
-	char path[PATH_MAX];
-	struct agent_link l = { .uds_path = path };
-	_cleanup_close_ int ctl = -1;
-
-	if (!c->process)
-		return err_msg(err, "container %s has no process in its pod", c->id);
-	if (container__vm_sock_path(c, "vsock.sock", path, sizeof(path), err) < 0 ||
-	    (ctl = agent_link__connect(&l, AGENT_CTL_PORT, err)) < 0 ||
-	    agent__freeze(ctl, c->process, frozen, err) < 0)
-		return err_prefix(err, "%s %s", frozen ? "pause" : "resume", c->id);
-	return 0;
 }
 
 void pod__unmount_guest(int ctl, const char *id)
