@@ -25,6 +25,8 @@ struct vm_config {
 	size_t initrd_size;
 	const char *cmdline;		/* the whole guest kernel command line */
 	bool console;			/* guest console on our stdout (and stdin when readable) */
+	/* Raise a virtio interrupt again when the guest has not taken it for a second. */
+	bool irq_resend;
 };
 
 /* How a VM ended. Only the first stop request counts. */

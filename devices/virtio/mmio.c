@@ -29,6 +29,8 @@
  * long after we raised it most likely never arrived (seen with KVM nested under TCG: the guest
  * stalled for good with signalled used entries it never took), so we raise it again: virtio
  * drivers accept spurious interrupts, and the status register tells this one what to do.
+ * Only with vm_config.irq_resend (off by default: a host that loses interrupts is broken, and
+ * the check costs a timer per device); the count shows in the state dump and at the end.
  */
 #define IRQ_RESEND_MS 1000
 
@@ -40,6 +42,7 @@ struct mmio_notify {
 
 struct virtio_mmio {
 	struct virtio_dev *dev;
+	const char *name;	/* the device's, for mmio_free(): the VM frees the device first */
 	struct vm *vm;
 	uint64_t base;
 	unsigned int irq;
@@ -444,11 +447,13 @@ static int wire_kvm(struct virtio_mmio *t, struct err **err)
 
 	if (ioctl(vm->vm_fd, KVM_IRQFD, &irqfd) < 0)
 		return err_errno(err, "KVM_IRQFD for IRQ %u", t->irq);
-	t->irq_timer = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-	if (t->irq_timer < 0)
-		return err_errno(err, "timerfd");
-	if (loop__add(&vm->loop, t->irq_timer, EPOLLIN, on_irq_check, t, err) < 0)
-		return -1;
+	if (vm->cfg->irq_resend) {
+		t->irq_timer = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+		if (t->irq_timer < 0)
+			return err_errno(err, "timerfd");
+		if (loop__add(&vm->loop, t->irq_timer, EPOLLIN, on_irq_check, t, err) < 0)
+			return -1;
+	}
 	for (unsigned int q = 0; q < t->dev->ops->num_queues; q++) {
 		struct mmio_notify *n = &t->notify[q];
 
@@ -483,16 +488,30 @@ static void mmio_dump(void *ctx)
 
 	pthread_mutex_lock(&dev->lock);
 	pr_warn("%s (irq %u): status %#x active %d needs_reset %d interrupt_status %#x "
-		"acks %u interrupts raised again %u", dev->ops->name, t->irq, t->status,
+		"acks %u interrupts raised again %u%s", dev->ops->name, t->irq, t->status,
 		dev->active, dev->needs_reset,
 		__atomic_load_n(&t->interrupt_status, __ATOMIC_SEQ_CST),
 		__atomic_load_n(&t->acks, __ATOMIC_SEQ_CST),
-		__atomic_load_n(&t->resent, __ATOMIC_SEQ_CST));
+		__atomic_load_n(&t->resent, __ATOMIC_SEQ_CST),
+		t->irq_timer < 0 ? " (irq_resend off)" : "");
 	for (unsigned int i = 0; i < dev->ops->num_queues; i++) {
 		virtq__describe(&dev->queues[i], q, sizeof(q));
 		pr_warn("%s: queue %u: %s", dev->ops->name, i, q);
 	}
 	pthread_mutex_unlock(&dev->lock);
+}
+
+/* At the VM's end: a host that needed interrupts raised again should hear of it. */
+static void mmio_free(void *ptr)
+{
+	struct virtio_mmio *t = ptr;
+	uint32_t n = __atomic_load_n(&t->resent, __ATOMIC_SEQ_CST);
+
+	if (n)
+		pr_warn("%s: %u interrupt%s the guest had not taken in %d ms raised again: this "
+			"host loses interrupts", t->name, n, n == 1 ? "" : "s",
+			IRQ_RESEND_MS);
+	free(t);
 }
 
 int virtio_mmio__add(struct vm *vm, struct virtio_dev *dev, struct err **err)
@@ -501,13 +520,14 @@ int virtio_mmio__add(struct vm *vm, struct virtio_dev *dev, struct err **err)
 
 	if (!t)
 		return err_errno(err, "allocate a virtio-mmio transport");
-	if (vm__own(vm, t, free) < 0) {
+	if (vm__own(vm, t, mmio_free) < 0) {
 		free(t);
 		return err_msg(err, "too many devices");
 	}
 	if (dev->ops->num_queues > VIRTIO_MAX_QUEUES)
 		return err_msg(err, "%s: too many queues", dev->ops->name);
 	t->dev = dev;
+	t->name = dev->ops->name;
 	t->vm = vm;
 	t->irq_fd = t->irq_timer = -1;
 	dev->mem = &vm->mem;

@@ -20,12 +20,9 @@
 #define MAX_CPUS 254
 
 enum { OPT_CONSOLE = 256, OPT_MEM, OPT_CPUS, OPT_CMDLINE, OPT_KERNEL, OPT_INITRD, OPT_VSOCK,
-       OPT_SHARE, OPT_DISK };
+       OPT_SHARE, OPT_DISK, OPT_TAP };
 
-/*
- * Plain `kage vm` takes the rows up to --share, which it knows only to say that a share needs
- * `kage vm run`; the rows after --share are run's alone.
- */
+/* Plain `kage vm` takes the rows up to "run only:"; the rows after it are run's alone. */
 static const struct cli_opt opts[] = {
 	{ "console", 0, NULL, OPT_CONSOLE, "show the guest console on stdout (input from stdin)" },
 	{ "mem", 0, "SIZE", OPT_MEM,
@@ -39,9 +36,13 @@ static const struct cli_opt opts[] = {
 	  "write \"CONNECT <port>\\n\", read \"OK <port>\\n\", then the\n"
 	  "stream; guest connections to host port N go to P_N" },
 	{ "disk", 0, "PATH[:ro]", OPT_DISK, "attach a file or block device as /dev/vda, vdb, ..." },
-	{ NULL, 0, NULL, 0, "run only:" },
 	{ "share", 0, "HOST:GUEST[:ro][:cache=none|auto|always]", OPT_SHARE,
-	  "share host directory HOST at GUEST (virtio-fs)" },
+	  "share host directory HOST at GUEST (virtio-fs); without run,\n"
+	  "with --initrd, its init mounts the tags share0, share1, ..." },
+	{ "tap", 0, "NAME", OPT_TAP,
+	  "a network card on tap NAME (made if missing), link up;\n"
+	  "the guest configures its own addresses" },
+	{ NULL, 0, NULL, 0, "run only:" },
 	{ "tty", 't', NULL, 't', "give CMD a terminal (stdin in raw mode when it is one)" },
 	{ "interactive", 'i', NULL, 'i', "pass our stdin to CMD (otherwise it reads /dev/null)" },
 	{ "env", 'e', "K=V", 'e', "add to CMD's environment" },
@@ -61,8 +62,8 @@ const struct cli_cmd cmd_vm_usage = {
 static size_t boot_opts(void)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(opts); i++)
-		if (opts[i].name && !strcmp(opts[i].name, "share"))
-			return i + 1;
+		if (!opts[i].name)
+			return i;
 	return ARRAY_SIZE(opts);
 }
 
@@ -117,8 +118,6 @@ static int parse_opts(int argc, char **argv, struct vm_cli *o, struct err **err)
 	cli_getopt__init(&go, &cmd_vm_usage, o->run ? ARRAY_SIZE(opts) : boot_opts(), "+");
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, go.shortopts, go.longopts, NULL)) != -1) {
-		if (!o->run && c == OPT_SHARE)
-			return err_msg(err, "vm: --share needs the agent: use kage vm run");
 		switch (c) {
 		case OPT_CONSOLE:
 			o->plan.cfg.console = true;
@@ -149,6 +148,10 @@ static int parse_opts(int argc, char **argv, struct vm_cli *o, struct err **err)
 			break;
 		case OPT_DISK:
 			if (vm_cli__parse_disk(&o->plan, optarg, err) < 0)
+				return -1;
+			break;
+		case OPT_TAP:
+			if (vm_cli__parse_tap(&o->plan, optarg, err) < 0)
 				return -1;
 			break;
 		case 't':
@@ -183,6 +186,10 @@ static int parse_opts(int argc, char **argv, struct vm_cli *o, struct err **err)
 		o->command = argv + optind;
 	} else if (optind < argc) {
 		return err_msg(err, "vm: unexpected argument '%s'", argv[optind]);
+	} else if (o->plan.nr_shares && !o->plan.initrd_path) {
+		/* The embedded initramfs without the agent is the marker program: no mounts. */
+		return err_msg(err, "vm: --share needs the agent (kage vm run) or an --initrd whose "
+			       "init mounts the tags share0, share1, ...");
 	}
 	o->plan.cfg.mem_size = mib << 20;
 	return 0;

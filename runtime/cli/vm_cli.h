@@ -26,6 +26,8 @@ struct vm_cli {
 /* --share HOST:GUEST[:ro][:cache=MODE] and --disk PATH[:ro], recorded in p. */
 int vm_cli__parse_share(struct vm_plan *p, const char *arg, struct err **err);
 int vm_cli__parse_disk(struct vm_plan *p, const char *arg, struct err **err);
+/* --tap NAME: opens the tap now (one card at most), with a random local MAC and its link up. */
+int vm_cli__parse_tap(struct vm_plan *p, const char *name, struct err **err);
 /* `kage vm run`: the share_policy of kage's settings (config_path: --config) for every share. */
 int vm_cli__config_policy(struct vm_plan *p, const char *config_path, struct err **err);
 

@@ -1,15 +1,17 @@
 /*
- * `kage vm`'s --share and --disk, and the settings' share policy for its shares: command-line
- * words recorded in the VM's plan.
+ * `kage vm`'s --share, --disk and --tap, and the settings' share policy for its shares:
+ * command-line words recorded in the VM's plan.
  */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include "../../devices/fs/fs.h"
 #include "../../lib/cleanup.h"
 #include "../oci/settings.h"
+#include "../sandbox/net_host.h"
 #include "vm_cli.h"
 
 /* Takes a trailing ":ro" or ":rw" off s. */
@@ -90,6 +92,25 @@ int vm_cli__parse_disk(struct vm_plan *o, const char *arg, struct err **err)
 	if (!*d->path)
 		return err_msg(err, "--disk '%s' is not PATH[:ro]", arg);
 	o->nr_disks++;
+	return 0;
+}
+
+int vm_cli__parse_tap(struct vm_plan *o, const char *name, struct err **err)
+{
+	uint8_t *mac = o->net.mac;
+	int ifindex;
+
+	if (o->has_net)
+		return err_msg(err, "--tap: one network card at most");
+	if (!*name)
+		return err_msg(err, "--tap: no tap name given");
+	if (net_host__open_tap(name, &o->net.fd, &ifindex, err) < 0)
+		return err_prefix(err, "--tap");
+	o->has_net = true;	/* from here the plan closes the tap */
+	o->net.link_up = true;
+	if (getrandom(mac, 6, 0) != 6)
+		return err_errno(err, "--tap: a random MAC address");
+	mac[0] = (mac[0] & 0xfe) | 0x02;	/* unicast, locally administered */
 	return 0;
 }
 

@@ -98,10 +98,11 @@ static int add_disk(struct vm *vm, const struct vm_disk *d, struct err **err)
 	return own_device(vm, blk__dev(b), b, blk__destroy, err);
 }
 
-/* The card starts with its link down: the container's network is plugged at start. */
+/* A container's card starts with its link down: its network is plugged at start. */
 static int add_net(struct vm *vm, struct vm_plan *o, struct err **err)
 {
-	struct net_opts no = { .fd = o->net.fd, .tap = true, .mtu = UINT16_MAX };
+	struct net_opts no = { .fd = o->net.fd, .tap = true, .mtu = UINT16_MAX,
+			       .link_up = o->net.link_up };
 	struct net *n = NULL;
 
 	memcpy(no.mac, o->net.mac, sizeof(no.mac));
@@ -184,8 +185,23 @@ static int add_vsock(struct vm *vm, struct vm_plan *o, struct vsock **out, struc
 	return 0;
 }
 
+/* KAGE_IRQ_RESEND=on|off overrides the settings' irq_resend (kage vm has no settings). */
+static int irq_resend_from_env(struct vm_config *cfg, struct err **err)
+{
+	const char *v = getenv("KAGE_IRQ_RESEND");
+
+	if (!v || !*v)
+		return 0;
+	if (strcmp(v, "on") && strcmp(v, "off"))
+		return err_msg(err, "KAGE_IRQ_RESEND: unknown value '%s' (one of off, on)", v);
+	cfg->irq_resend = !strcmp(v, "on");
+	return 0;
+}
+
 int vm_plan__create(struct vm_plan *o, struct vm **vm, struct vsock **vs, struct err **err)
 {
+	if (irq_resend_from_env(&o->cfg, err) < 0)
+		return -1;
 	if (vcpu__install_kick_handler(err) < 0 || vm__create(vm, &o->cfg, err) < 0)
 		return -1;
 	if (add_vsock(*vm, o, vs, err) < 0)

@@ -38,6 +38,7 @@ struct vm_disk {
 struct vm_net {
 	int fd;			/* the tap; the device owns it once added */
 	uint8_t mac[6];		/* the card's address until the agent sets the container's */
+	bool link_up;		/* from the start (kage vm --tap), not when the agent plugs it */
 };
 
 /*

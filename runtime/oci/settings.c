@@ -45,6 +45,7 @@ static const char *const key_names[CONFIG_NKEYS] = {
 	[CONFIG_MAX_MEMORY_MIB] = "max_memory_mib",
 	[CONFIG_AGENT_TIMEOUT_S] = "agent_timeout_s",
 	[CONFIG_SECCOMP] = "seccomp",
+	[CONFIG_IRQ_RESEND] = "irq_resend",
 	[CONFIG_KERNEL] = "kernel",
 	[CONFIG_KERNEL_SHA256] = "kernel_sha256",
 	[CONFIG_INITRD] = "initrd",
@@ -61,6 +62,11 @@ static const char *const fs_cache_names[] = {
 static const char *const seccomp_names[] = {
 	[CONFIG_SECCOMP_KILL] = "kill",
 	[CONFIG_SECCOMP_LOG] = "log",
+};
+
+static const char *const irq_resend_names[] = {
+	[CONFIG_IRQ_RESEND_OFF] = "off",
+	[CONFIG_IRQ_RESEND_ON] = "on",
 };
 
 static const char *const share_policy_names[] = {
@@ -186,6 +192,7 @@ int config__defaults(struct kage_config *c, struct err **err)
 	c->fs_cache = CONFIG_FS_CACHE_AUTO;
 	c->share_policy = CONFIG_SHARE_STRICT;
 	c->seccomp = CONFIG_SECCOMP_KILL;
+	c->irq_resend = CONFIG_IRQ_RESEND_OFF;
 	c->max_vcpus = cpus < 1 ? 1 : cpus > CONFIG_VCPUS_LIMIT ? CONFIG_VCPUS_LIMIT : cpus;
 	c->max_memory_mib = 8192;
 	c->agent_timeout_s = CONFIG_AGENT_TIMEOUT_DEFAULT_S;
@@ -376,6 +383,12 @@ static int read_setting(const char *name, enum config_key k, struct json_object 
 			return -1;
 		c->seccomp = idx;
 		return 0;
+	case CONFIG_IRQ_RESEND:
+		if (read_choice(name, key, v, irq_resend_names, ARRAY_SIZE(irq_resend_names), &idx,
+				err) < 0)
+			return -1;
+		c->irq_resend = idx;
+		return 0;
 	case CONFIG_ANNOTATIONS_ALLOWED:
 		return read_annotations(name, key, v, c, err);
 	case CONFIG_KERNEL:
@@ -523,6 +536,7 @@ static struct json_object *setting_value(const struct kage_config *c, enum confi
 	case CONFIG_MAX_MEMORY_MIB: return json_object_new_int64(c->max_memory_mib);
 	case CONFIG_AGENT_TIMEOUT_S: return json_object_new_int64(c->agent_timeout_s);
 	case CONFIG_SECCOMP: return json_object_new_string(seccomp_names[c->seccomp]);
+	case CONFIG_IRQ_RESEND: return json_object_new_string(irq_resend_names[c->irq_resend]);
 	case CONFIG_KERNEL:
 	case CONFIG_KERNEL_SHA256:
 	case CONFIG_INITRD:

@@ -58,6 +58,11 @@ struct json_object;
 enum config_fs_cache { CONFIG_FS_CACHE_NONE, CONFIG_FS_CACHE_AUTO, CONFIG_FS_CACHE_ALWAYS };
 /* kill: a call outside a thread's seccomp list ends the sandbox; log: the kernel logs it. */
 enum config_seccomp { CONFIG_SECCOMP_KILL, CONFIG_SECCOMP_LOG };
+/*
+ * off: a virtio interrupt is raised once; on: one the guest has not taken for a second is
+ * raised again (a workaround for hosts that lose interrupts, as nested KVM under TCG once did).
+ */
+enum config_irq_resend { CONFIG_IRQ_RESEND_OFF, CONFIG_IRQ_RESEND_ON };
 
 /*
  * What a guest may make in a shared host directory (devices/fs's enum fs_policy): strict
@@ -79,6 +84,7 @@ enum config_key {
 	CONFIG_MAX_MEMORY_MIB,
 	CONFIG_AGENT_TIMEOUT_S,
 	CONFIG_SECCOMP,
+	CONFIG_IRQ_RESEND,
 	CONFIG_KERNEL,
 	CONFIG_KERNEL_SHA256,
 	CONFIG_INITRD,
@@ -105,6 +111,7 @@ struct kage_config {
 	unsigned int max_memory_mib;
 	unsigned int agent_timeout_s;	/* the guest agent's deadline for ordinary requests */
 	enum config_seccomp seccomp;	/* what a sandbox thread's forbidden call does */
+	enum config_irq_resend irq_resend;
 	/* A container's guest images (absolute paths; NULL: the embedded ones) and the SHA-256
 	 * (64 lowercase hex digits; NULL: not pinned) each must have, and an io.kage.rootfs.block
 	 * image's. */

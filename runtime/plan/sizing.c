@@ -28,6 +28,7 @@ void config__sandbox_defaults(const struct kage_config *c, struct sandbox_settin
 	out->rootfs_fstype = CONFIG_ROOTFS_FSTYPE_DEFAULT;
 	out->rootfs_options = NULL;
 	out->seccomp = c->seccomp;
+	out->irq_resend = c->irq_resend;
 	out->kernel = (struct sandbox_image){ .path = c->kernel, .path_from = "kernel",
 					      .sha256 = c->kernel_sha256,
 					      .sha256_from = "kernel_sha256" };

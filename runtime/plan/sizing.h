@@ -37,6 +37,7 @@ struct sandbox_settings {
 	const char *rootfs_fstype;
 	const char *rootfs_options;	/* comma-separated mount(8) words, or NULL */
 	enum config_seccomp seccomp;
+	enum config_irq_resend irq_resend;
 	/* The config's images or the annotations' (pointing into either). */
 	struct sandbox_image kernel, initrd;
 	const char *rootfs_block_sha256;	/* of an io.kage.rootfs.block image, or NULL */

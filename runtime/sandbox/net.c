@@ -75,7 +75,7 @@ int sandbox_net__prepare(struct sandbox_net *sn, const struct oci_spec *s, const
 
 	sn->spec = s;
 	sn->vsock_path = vsock_path;
-	if (net_host__open_tap(&fd, &sn->tap_ifindex, err) < 0) {
+	if (net_host__open_tap(NET_TAP_NAME, &fd, &sn->tap_ifindex, err) < 0) {
 		if ((*err)->errnum != EBUSY)
 			return -1;
 		err_free(err);

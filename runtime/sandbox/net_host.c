@@ -22,7 +22,7 @@
 
 #define VNET_HDR_LEN 12	/* struct virtio_net_hdr_mrg_rxbuf: virtio 1.x always has num_buffers */
 
-int net_host__open_tap(int *fd, int *ifindex, struct err **err)
+int net_host__open_tap(const char *name, int *fd, int *ifindex, struct err **err)
 {
 	_cleanup_close_ int t = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	struct ifreq ifr = { .ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR };
@@ -30,9 +30,12 @@ int net_host__open_tap(int *fd, int *ifindex, struct err **err)
 
 	if (t < 0)
 		return err_errno(err, "/dev/net/tun (is the tun module loaded?)");
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", NET_TAP_NAME);
+	if (strlen(name) >= sizeof(ifr.ifr_name))
+		return err_msg(err, "tap '%s': a name has at most %zu characters", name,
+			       sizeof(ifr.ifr_name) - 1);
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
 	if (ioctl(t, TUNSETIFF, &ifr) < 0)
-		return err_errno(err, "create tap %s", NET_TAP_NAME);
+		return err_errno(err, "create tap %s", name);
 	if (ioctl(t, TUNSETVNETHDRSZ, &hdr) < 0)
 		return err_errno(err, "tap %s: virtio-net header size", ifr.ifr_name);
 	*ifindex = (int)if_nametoindex(ifr.ifr_name);

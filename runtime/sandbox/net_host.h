@@ -47,8 +47,11 @@ struct net_iface {
 	size_t n_routes;
 };
 
-/* Makes the tap (IFF_VNET_HDR, 12-byte headers) in the current namespace; *fd is its queue. */
-int net_host__open_tap(int *fd, int *ifindex, struct err **err);
+/*
+ * Makes the tap name (IFF_VNET_HDR, 12-byte headers) in the current namespace, or attaches to
+ * the one there; *fd is its queue.
+ */
+int net_host__open_tap(const char *name, int *fd, int *ifindex, struct err **err);
 /*
  * Finds the namespace's interface other than lo and the tap (when there are several, the
  * first up one by index: *others counts the rest, which are not plugged) and reads its

@@ -313,6 +313,7 @@ static int build(struct sandbox *sb, struct err **err)
 	sb->plan.cfg = a->base;
 	sb->plan.cfg.mem_size = (uint64_t)a->settings.memory_mib << 20;
 	sb->plan.cfg.nr_vcpus = a->settings.vcpus;
+	sb->plan.cfg.irq_resend = a->settings.irq_resend == CONFIG_IRQ_RESEND_ON;
 	sb->plan.vsock_path = sb->vsock_path;
 	const char *extra = a->settings.kernel_params ? a->settings.kernel_params : "";
 

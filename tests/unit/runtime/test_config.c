@@ -86,6 +86,14 @@ static void test_parse(void)
 
 	CHECK(parse("{\"seccomp\": \"log\"}", &c, &err) == 0 && c.seccomp == CONFIG_SECCOMP_LOG,
 	      "seccomp log read: %s", err ? err->msg : "ok");
+	CHECK(c.irq_resend == CONFIG_IRQ_RESEND_OFF, "irq_resend off by default");
+	config__free(&c);
+	CHECK(parse("{\"irq_resend\": \"on\"}", &c, &err) == 0 && c.irq_resend == CONFIG_IRQ_RESEND_ON,
+	      "irq_resend on read: %s", err ? err->msg : "ok");
+	config__free(&c);
+	CHECK(parse("{\"irq_resend\": true}", &c, &err) < 0 && msg_has(err, "irq_resend"),
+	      "a boolean irq_resend names the field: %s", err ? err->msg : "");
+	err_free(&err);
 	config__free(&c);
 	CHECK(parse("{\"seccomp\": \"off\"}", &c, &err) < 0 &&
 		      msg_has(err, "seccomp: unknown value 'off' (one of kill, log)"),
