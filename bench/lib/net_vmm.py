@@ -35,7 +35,10 @@ for _ in range({RR}):
 print("@@mark end", flush=True)
 print(f"@@fig {{statistics.median(t):.1f}} us", flush=True)
 """
-WORK = f"""ip link set eth0 mtu 1500 up && ip addr add {GUEST}/24 dev eth0 || exit 1
+# The chroot needs its own /proc, /dev and a writable /tmp (iperf3 makes a file per stream).
+WORK = f"""mount -t proc proc /host/proc && mount -t sysfs sys /host/sys &&
+mount -t devtmpfs dev /host/dev && mount -t tmpfs tmp /host/tmp || exit 1
+ip link set eth0 mtu 1500 up && ip addr add {GUEST}/24 dev eth0 || exit 1
 n=0; until ping -c 1 -W 2 {HOST} >/dev/null 2>&1; do n=$((n + 1)); [ $n -lt 30 ] || exit 1; done
 echo '@@mark c2h'
 chroot /host iperf3 -c {HOST} -p {IPERF_PORT} -t {SECS} -J >/out/c2h.json || exit 1
@@ -67,12 +70,20 @@ def echo_server(stop):
     srv.close()
 
 
+def received(path):
+    """iperf3's receiver summary; a run that failed says why in its JSON."""
+    j = json.load(open(path))
+    if "sum_received" not in j.get("end", {}):
+        raise RuntimeError(f"iperf3 ({path}): {j.get('error', 'no sum_received in its JSON')}")
+    return j["end"]["sum_received"]
+
+
 def mib(path):
-    return json.load(open(path))["end"]["sum_received"]["bytes"] / 2**20
+    return received(path)["bytes"] / 2**20
 
 
 def gbits(path):
-    return json.load(open(path))["end"]["sum_received"]["bits_per_second"] / 1e9
+    return received(path)["bits_per_second"] / 1e9
 
 
 def one(vmm, cpu_host):
