@@ -208,7 +208,7 @@ san: unit-bins
 # build/tsan/tests/unit/<layer>/test_X, run by tests/run's unit group next to the ASan ones. They link
 # only the units those tests use, so the TSan build stays small. A report fails the test:
 # tests/run sets TSAN_OPTIONS (halt_on_error, exitcode 66).
-TSAN_TESTS := devices/test_blk_dev devices/test_fuse_hostile
+TSAN_TESTS := devices/test_blk_dev devices/test_fuse_hostile devices/test_workers
 TSAN_SRCS := lib/err.c lib/log.c lib/io.c lib/wire/iov.c lib/thread_role.c vmm/gmem.c vmm/loop.c \
 	devices/virtio/queue.c devices/virtio/virtio.c devices/virtio/workers.c devices/blk/blk.c \
 	devices/blk/blk_req.c $(wildcard devices/fs/*.c)

@@ -19,6 +19,8 @@ struct virtio_workers {
 	pthread_cond_t work;	/* a kick, a drain that ended, or quit */
 	pthread_cond_t idle;	/* busy dropped to 0 */
 	unsigned int busy;	/* chains taken and not yet returned */
+	/* Atomic, not under the lock: served chains whose threads wait for it to return them. */
+	unsigned int finishing;
 	bool draining;		/* a reset waits for idle: take nothing, return nothing */
 	bool quit;
 
@@ -44,17 +46,24 @@ static int take_chain(struct virtio_workers *w, unsigned int qi, struct virtq_ch
 	return r;
 }
 
-/* Returns a served chain to the driver, unless a reset or the pool's stop is under way. */
+/*
+ * Returns a served chain to the driver, unless a reset or the pool's stop is under way. Chains
+ * that finish together take one interrupt: while another served chain waits for the lock,
+ * its thread will notify for both (the event index covers every entry since the last one),
+ * so an interrupt is put off only until a thread that has already done its work gets the lock.
+ */
 static void finish_chain(struct virtio_workers *w, unsigned int qi, const struct virtq_chain *c,
 			 int served, uint32_t used, const struct err *err)
 {
 	struct virtio_dev *dev = w->dev;
+	bool last = __atomic_sub_fetch(&w->finishing, 1, __ATOMIC_SEQ_CST) == 0;
 
 	if (served < 0) {
 		virtio__fail(dev, err ? err->msg : "request failed");
 	} else if (!w->draining && !w->quit && dev->active) {
 		virtq__push(&dev->queues[qi], c->head, used);
-		virtio__notify_used(dev, qi);
+		if (last)
+			virtio__notify_used(dev, qi);
 	}
 	if (--w->busy == 0)
 		pthread_cond_broadcast(&w->idle);
@@ -71,6 +80,7 @@ bool virtio_workers__serve(struct virtio_workers *w, unsigned int q, struct virt
 	w->busy++;
 	pthread_mutex_unlock(&w->dev->lock);
 	served = w->o.work(w->o.ctx, c, &used, &err);
+	__atomic_add_fetch(&w->finishing, 1, __ATOMIC_SEQ_CST);
 	pthread_mutex_lock(&w->dev->lock);
 	finish_chain(w, q, c, served, used, err);
 	return true;

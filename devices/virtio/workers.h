@@ -7,7 +7,8 @@
  * with it held, serves it without (the chain's iovecs point into guest RAM, which outlives the
  * device) and returns it with it held, so the rings and the interrupt state are only touched
  * under the lock. A device's reset drains the pool: no new chain is taken, what is in flight
- * finishes and is dropped, so after reset nothing touches guest memory.
+ * finishes and is dropped, so after reset nothing touches guest memory. Chains whose threads
+ * wait for the lock together are returned under one interrupt, raised by the last of them.
  */
 #ifndef KAGE_DEVICES_VIRTIO_WORKERS_H
 #define KAGE_DEVICES_VIRTIO_WORKERS_H
