@@ -33,7 +33,9 @@ bad "--share with a relative guest path" "not HOSTDIR:/GUESTPATH" run --share /t
 bad "--share with an unknown cache mode" "not cache=none, auto or always" \
 	run --share /tmp:/mnt:cache=sometimes -- true
 bad "--share of a missing directory" "/nonexistent/dir" run --share /nonexistent/dir:/mnt -- true
-bad "--share is for vm run only" "use kage vm run" --share /tmp:/mnt
+bad "--share without run needs an --initrd of one's own" "needs the agent (kage vm run) or an --initrd" \
+	--share /tmp:/mnt
+bad "--tap with an empty name" "--tap: no tap name given" --tap ""
 bad "--disk with an empty path" "not PATH[:ro]" --disk :ro
 bad "--disk of a missing file" "/nonexistent/disk.img" --disk /nonexistent/disk.img
 contains "vm --help" "$("$KAGE" vm --help)" "Usage: kage vm"

@@ -42,6 +42,9 @@ check "--share without --initrd or run is refused" test $? = 1
 contains "... saying what it needs" "$out" "--share needs the agent (kage vm run) or an --initrd"
 out=$("$KAGE" vm --tap kage-name-far-too-long 2>&1)
 contains "a tap name longer than 15 characters names --tap" "$out" "--tap: tap 'kage-name-far-too-long'"
+out=$("$KAGE" vm --tap kage-tvm1 --tap kage-tvm2 2>&1)
+contains "a second --tap is refused" "$out" "--tap: one network card at most"
+check "... and the first tap it had made is gone" sh -c '! ip link show kage-tvm1 2>/dev/null'
 out=$(KAGE_IRQ_RESEND=maybe "$KAGE" vm --initrd "$base/initrd.cpio" --tap kage-tvm1 2>&1)
 contains "a bad KAGE_IRQ_RESEND is named" "$out" "KAGE_IRQ_RESEND: unknown value 'maybe' (one of off, on)"
 check "... and the tap it had made is gone" sh -c '! ip link show kage-tvm1 2>/dev/null'
