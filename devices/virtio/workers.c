@@ -19,8 +19,13 @@ struct virtio_workers {
 	pthread_cond_t work;	/* a kick, a drain that ended, or quit */
 	pthread_cond_t idle;	/* busy dropped to 0 */
 	unsigned int busy;	/* chains taken and not yet returned */
-	/* Atomic, not under the lock: served chains whose threads wait for it to return them. */
-	unsigned int finishing;
+	/*
+	 * Per queue (the pool's own, and any a device serves inline, as virtio-fs its hiprio
+	 * queue): served chains whose threads wait for the lock to return them, atomic, counted
+	 * outside the lock; and whether a returned chain left its interrupt to one of them.
+	 */
+	unsigned int finishing[VIRTIO_MAX_QUEUES];
+	bool owed[VIRTIO_MAX_QUEUES];
 	bool draining;		/* a reset waits for idle: take nothing, return nothing */
 	bool quit;
 
@@ -48,21 +53,28 @@ static int take_chain(struct virtio_workers *w, unsigned int qi, struct virtq_ch
 
 /*
  * Returns a served chain to the driver, unless a reset or the pool's stop is under way. Chains
- * that finish together take one interrupt: while another served chain waits for the lock,
- * its thread will notify for both (the event index covers every entry since the last one),
- * so an interrupt is put off only until a thread that has already done its work gets the lock.
+ * of a queue that finish together take one interrupt: while another served chain of the same
+ * queue waits for the lock, its thread will notify for both (the event index covers every
+ * entry since the last one), so an interrupt is put off only until a thread that has already
+ * done its work gets the lock; that thread notifies even when its own chain is not returned.
  */
 static void finish_chain(struct virtio_workers *w, unsigned int qi, const struct virtq_chain *c,
 			 int served, uint32_t used, const struct err *err)
 {
 	struct virtio_dev *dev = w->dev;
-	bool last = __atomic_sub_fetch(&w->finishing, 1, __ATOMIC_SEQ_CST) == 0;
+	bool last = __atomic_sub_fetch(&w->finishing[qi], 1, __ATOMIC_SEQ_CST) == 0;
+	bool live = !w->draining && !w->quit && dev->active;
 
 	if (served < 0) {
 		virtio__fail(dev, err ? err->msg : "request failed");
-	} else if (!w->draining && !w->quit && dev->active) {
+	} else if (live) {
 		virtq__push(&dev->queues[qi], c->head, used);
-		if (last)
+		w->owed[qi] = true;
+	}
+	if (last && w->owed[qi]) {
+		/* Not live: a reset or the end follows, and the driver starts its rings anew. */
+		w->owed[qi] = false;
+		if (live)
 			virtio__notify_used(dev, qi);
 	}
 	if (--w->busy == 0)
@@ -75,12 +87,12 @@ bool virtio_workers__serve(struct virtio_workers *w, unsigned int q, struct virt
 	uint32_t used = 0;
 	int served;
 
-	if (!take_chain(w, q, c))
+	if (q >= VIRTIO_MAX_QUEUES || !take_chain(w, q, c))
 		return false;
 	w->busy++;
 	pthread_mutex_unlock(&w->dev->lock);
 	served = w->o.work(w->o.ctx, c, &used, &err);
-	__atomic_add_fetch(&w->finishing, 1, __ATOMIC_SEQ_CST);
+	__atomic_add_fetch(&w->finishing[q], 1, __ATOMIC_SEQ_CST);
 	pthread_mutex_lock(&w->dev->lock);
 	finish_chain(w, q, c, served, used, err);
 	return true;
