@@ -41,10 +41,11 @@ mount -t devtmpfs dev /host/dev && mount -t tmpfs tmp /host/tmp || exit 1
 ip link set eth0 mtu 1500 up && ip addr add {GUEST}/24 dev eth0 || exit 1
 n=0; until ping -c 1 -W 2 {HOST} >/dev/null 2>&1; do n=$((n + 1)); [ $n -lt 30 ] || exit 1; done
 echo '@@mark c2h'
-chroot /host iperf3 -c {HOST} -p {IPERF_PORT} -t {SECS} -J >/out/c2h.json || exit 1
+chroot /host iperf3 -c {HOST} -p {IPERF_PORT} -t {SECS} -J >/tmp/c2h.json || exit 1
 echo '@@mark h2c'
-chroot /host iperf3 -c {HOST} -p {IPERF_PORT} -t {SECS} -R -J >/out/h2c.json || exit 1
-chroot /host python3 {D}/rr.py || exit 1
+chroot /host iperf3 -c {HOST} -p {IPERF_PORT} -t {SECS} -R -J >/tmp/h2c.json || exit 1
+echo '@@mark idle'
+cp /tmp/c2h.json /tmp/h2c.json /out/ && chroot /host python3 {D}/rr.py || exit 1
 """
 
 

@@ -5,10 +5,12 @@ same memory and vCPUs, and reach the same host directories and disk images throu
 virtio-mmio devices: kage's in-process virtio-fs and virtio-blk, QEMU's microvm machine with
 virtiofsd (vhost-user-fs) and its virtio-blk. The script prints on the serial console of both.
 
-The work prints its results as `@@fig ...` lines. Exits per operation: it prints `@@mark NAME` before each part of its work and
-`@@mark end` after the last; at each mark this module reads the VM's counters from KVM's
-debugfs (/sys/kernel/debug/kvm/<pid>-<fd>/, the sums over its vCPUs), so a part's figures are
-the differences between its mark and the next. Reading a file there costs the guest nothing.
+The work prints its results as `@@fig ...` lines. Exits per operation: it prints
+`@@mark NAME` before each part of its work and `@@mark idle` (a part not counted: a tool's
+results copied out) or `@@mark end` right after it; at each mark this module reads the VM's
+counters from KVM's debugfs (/sys/kernel/debug/kvm/<pid>-<fd>/, the sums over its vCPUs), so
+a part's figures are the differences between its mark and the next. Reading a file there
+costs the guest nothing.
 """
 import os
 import re
@@ -161,6 +163,7 @@ class _Virtiofsd:
             t0 = time.monotonic()
             while not os.path.exists(sock):
                 if time.monotonic() - t0 > 30:
+                    self.stop()
                     raise RuntimeError(f"virtiofsd for {sock} did not start: "
                                        f"{open(sock.replace('.sock', '.log')).read()[-500:]}")
                 time.sleep(0.05)
@@ -222,10 +225,11 @@ class Result:
         self.vmm_cpu = (0.0, 0.0)
 
     def parts(self):
-        """{mark name: (seconds, {counter: delta})} for each part between two marks."""
+        """{mark name: (seconds, {counter: delta})} for each part between two marks, but the
+        parts named idle (a tool's start or its results' copy, not the work measured)."""
         out = {}
         for (name, t0, c0), (_, t1, c1) in zip(self.marks, self.marks[1:]):
-            if c0 and c1:
+            if c0 and c1 and name != "idle":
                 out[name] = (t1 - t0, {k: c1[k] - c0[k] for k in COUNTERS})
         return out
 
@@ -266,11 +270,18 @@ def _run(argv, tmp, what):
             m = re.match(r"@@exit (\d+)", line)
             if m:
                 r.status = int(m[1])
+        done.set()
+        sampler.join()
+        if vmdir:  # the last half second, which the sampler would miss
+            _thread_cpu(int(vmdir.split("-")[0]), threads)
         r.rc = p.wait()
     finally:
         killer.cancel()
         done.set()
         sampler.join()
+        if p.poll() is None:  # a failure on our side: leave no VM behind
+            p.kill()
+            p.wait()
         errf.close()
     r.vmm_cpu = (sum(s for c, s in threads.values() if not _is_vcpu(c)), time.monotonic() - t0)
     r.err = open(f"{tmp}/{what}.err").read()
