@@ -156,13 +156,8 @@ def report(rows, ex, cpu, cpu_host):
               f">= 1.0x QEMU: {'met' if ratio >= 1.0 else 'NOT met'}")
     print("  (for the round trip the ratio is QEMU's time over kage's: higher is better for kage)")
     print()
-    print("VM exits per operation (medians; KVM's counters for the whole VM during each test):")
-    print(f"  {'':<22}{'':<6}{'exits':>9}{'MMIO':>9}{'PIO':>9}{'HLT':>9}{'IRQs in':>9}")
-    for key, _, _, unit in tests:
-        for vmm in ("kage", "QEMU"):
-            vals = [med([e[key][c] for e in ex[vmm] if key in e]) for c in vmpeer.COUNTERS]
-            label = f"{key} (per {unit})" if vmm == "kage" else ""
-            print(f"  {label:<22}{vmm:<6}" + "".join(f"{v:>9.2f}" for v in vals))
+    vmpeer.print_exits("VM exits per operation (medians; KVM's counters for the whole VM during "
+                       "each test):", ex, [(key, f"{key} (per {unit})") for key, _, _, unit in tests])
     print()
     for vmm in ("kage", "QEMU"):
         print(f"{vmm} VMM CPU time beside its vCPUs: median {med([c[0] for c in cpu[vmm]]):.1f} s "
@@ -172,12 +167,8 @@ def report(rows, ex, cpu, cpu_host):
     for vmm in ("kage", "QEMU"):
         for i, r in enumerate(rows[vmm]):
             print(f"  {vmm:<6}{i + 1:>3}  {r['c2h']:.3f}  {r['h2c']:.3f}  {r['rr']:.1f}")
-    print("raw exits per operation (exits/MMIO/PIO/HLT/IRQs in):")
-    for vmm in ("kage", "QEMU"):
-        for i, e in enumerate(ex[vmm]):
-            print(f"  {vmm:<6}{i + 1:>3}  " + "  ".join(
-                f"{k}=" + "/".join(f"{e[k][c]:.2f}" for c in vmpeer.COUNTERS)
-                for k, *_ in tests if k in e))
+    vmpeer.print_raw_exits("raw exits per operation (exits/MMIO/PIO/HLT/IRQs in):", ex,
+                           [k for k, *_ in tests])
 
 
 if __name__ == "__main__":

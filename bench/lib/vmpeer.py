@@ -14,6 +14,7 @@ costs the guest nothing.
 """
 import os
 import re
+import statistics
 import shutil
 import stat
 import subprocess
@@ -25,6 +26,7 @@ KVM_DEBUGFS = "/sys/kernel/debug/kvm"
 # What each exit is for: the total, those that reached the VMM (MMIO and port I/O), a vCPU
 # with nothing to do (HLT), and interrupts injected into the guest.
 COUNTERS = ("exits", "mmio_exits", "io_exits", "halt_exits", "irq_injections")
+HEADS = ("exits", "MMIO", "PIO", "HLT", "IRQs in")
 VIRTIOFSD = "/usr/lib/qemu/virtiofsd"
 TIMEOUT = 1800  # seconds for one VM: TCG makes a nested guest slow, not stuck
 
@@ -319,3 +321,29 @@ def check(r, who):
         tail = "\n  ".join((r.lines + r.err.splitlines())[-20:])
         raise RuntimeError(f"{who}: the guest's work ended with status {r.status}, "
                            f"VMM exit {r.rc}; last output:\n  {tail}")
+
+
+def _median(xs):
+    return statistics.median(xs) if xs else float("nan")
+
+
+def print_exits(title, ex, steps, prec=2):
+    """The benchmarks' exit table. ex: {"kage": rounds, "QEMU": rounds}, a round being
+    {step: {counter: per operation}}; steps: [(step, its label)]. Medians over the rounds."""
+    width = max(len(label) for _, label in steps) + 2
+    print(title)
+    print(f"  {'':<{width}}{'':<6}" + "".join(f"{h:>9}" for h in HEADS))
+    for key, label in steps:
+        for vmm in ("kage", "QEMU"):
+            vals = [_median([e[key][c] for e in ex[vmm] if key in e]) for c in COUNTERS]
+            print(f"  {label if vmm == 'kage' else '':<{width}}{vmm:<6}"
+                  + "".join(f"{v:>9.{prec}f}" for v in vals))
+
+
+def print_raw_exits(title, ex, keys, prec=2):
+    """Every round's exits per operation, step by step, as counter/counter/..."""
+    print(title)
+    for vmm in ("kage", "QEMU"):
+        for i, e in enumerate(ex[vmm]):
+            print(f"  {vmm:<6}{i + 1:>3}  " + "  ".join(
+                f"{k}=" + "/".join(f"{e[k][c]:.{prec}f}" for c in COUNTERS) for k in keys if k in e))
